@@ -1,0 +1,12 @@
+"""NAT-MAE for MMAction2.
+
+``import natmae_mm`` (or ``custom_imports=dict(imports=['natmae_mm'])`` in a
+config) registers every component of this package into MMAction2's registries
+(``mmaction.registry``) and installs the safe-checkpoint allowlist used by
+MMEngine's loaders (see :mod:`natmae_mm.utils.checkpoint`).
+"""
+from .version import __version__
+from .utils import checkpoint as _checkpoint  # noqa: F401  (allowlist)
+from . import datasets, engine, models  # noqa: F401,E402  (registration)
+
+__all__ = ['__version__']

@@ -1,0 +1,2 @@
+"""Skeleton datasets and transforms."""
+from . import transforms  # noqa: F401

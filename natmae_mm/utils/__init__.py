@@ -1,0 +1,1 @@
+"""Version compatibility and safe checkpoint loading."""
