@@ -1,1 +1,2 @@
 
+from .reconstruction_head import SkeletonReconstructionHead  # noqa: F401

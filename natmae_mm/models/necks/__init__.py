@@ -1,1 +1,2 @@
 
+from .mae_decoder import SkeletonMAEDecoder  # noqa: F401

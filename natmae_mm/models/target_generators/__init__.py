@@ -1,1 +1,2 @@
 
+from .normalized_targets import MotionTarget, NATTarget, SegmentNormTarget  # noqa: F401

@@ -1,0 +1,81 @@
+"""Lightweight MAE decoder of NAT-MAE (paper Eq. 3 and the prediction head).
+
+Visible latent tokens are projected to the decoder width, mask tokens fill the
+masked positions, ``ids_restore`` puts every token back in place, the decoder's
+own temporal/joint embeddings are added, ``depth`` pre-LN blocks and a
+LayerNorm give H_d, and a Linear predicts the ``l*C`` values of every token.
+"""
+import torch
+import torch.nn as nn
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+
+from ..utils import TransformerBlock, init_transformer_weights
+
+
+@MODELS.register_module()
+class SkeletonMAEDecoder(BaseModule):
+    """MAE decoder: (latent (B, N_vis, C_e), ids_restore (B, L)) -> pred (B, L, l*C).
+
+    Args:
+        num_frames: T.
+        num_joints: V.
+        segment_len: l.
+        in_channels: C.
+        embed_dim: encoder width C_e.
+        decoder_dim: decoder width C_d.
+        depth: decoder blocks N_d (3 NTU-60, 5 NTU-120/PKU).
+        num_heads: attention heads.
+        mlp_ratio: MLP hidden width / C_d.
+        attention: ``'sdpa'`` or ``'eager'``.
+    """
+
+    def __init__(self, num_frames: int = 120, num_joints: int = 25, segment_len: int = 4,
+                 in_channels: int = 3, embed_dim: int = 256, decoder_dim: int = 256,
+                 depth: int = 3, num_heads: int = 8, mlp_ratio: float = 4.,
+                 attention: str = 'sdpa', init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_frames % segment_len:
+            raise ValueError(f'num_frames={num_frames} must be divisible by '
+                             f'segment_len={segment_len}')
+        self.num_segments = num_frames // segment_len
+        self.num_joints = num_joints
+        self.num_tokens = self.num_segments * num_joints
+        self.decoder_embed = nn.Linear(embed_dim, decoder_dim)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_dim))
+        self.temporal_pos = nn.Parameter(torch.zeros(1, self.num_segments, 1, decoder_dim))
+        self.joint_pos = nn.Parameter(torch.zeros(1, 1, num_joints, decoder_dim))
+        self.blocks = nn.ModuleList([
+            TransformerBlock(decoder_dim, num_heads, mlp_ratio, qkv_bias=True,
+                             attention=attention) for _ in range(depth)])
+        self.norm = nn.LayerNorm(decoder_dim)
+        self.pred = nn.Linear(decoder_dim, segment_len * in_channels)
+
+        init_transformer_weights(self)
+        for p in (self.mask_token, self.temporal_pos, self.joint_pos):
+            nn.init.trunc_normal_(p, std=.02)
+
+    def forward(self, latent: torch.Tensor, ids_restore: torch.Tensor) -> torch.Tensor:
+        """Decode.
+
+        Args:
+            latent: visible encoder tokens (B, N_vis, C_e) in shuffled order.
+            ids_restore: (B, L) inverse of the masking permutation.
+
+        Returns:
+            pred (B, L, l*C) in token order.
+        """
+        B, L = ids_restore.shape
+        if L != self.num_tokens:
+            raise ValueError(f'ids_restore has {L} tokens, decoder expects {self.num_tokens}')
+        x = self.decoder_embed(latent)  # (B, N_vis, C_d)
+        C = x.shape[-1]
+        masks = self.mask_token.expand(B, L - x.shape[1], C)
+        x = torch.cat([x, masks], dim=1)  # (B, L, C_d), shuffled order
+        x = torch.gather(x, 1, ids_restore.unsqueeze(-1).expand(-1, -1, C))  # token order
+        x = x.reshape(B, self.num_segments, self.num_joints, C) + self.temporal_pos \
+            + self.joint_pos  # (B, T/l, V, C_d)
+        x = x.reshape(B, L, C)
+        for blk in self.blocks:
+            x = blk(x)
+        return self.pred(self.norm(x))  # (B, L, l*C)
