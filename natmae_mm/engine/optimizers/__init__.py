@@ -1,1 +1,2 @@
 
+from .layer_decay_optim_wrapper_constructor import LayerDecayOptimWrapperConstructor  # noqa: F401

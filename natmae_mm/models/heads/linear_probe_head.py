@@ -1,0 +1,57 @@
+"""Linear-probe head of MAMP / NAT-MAE (linear evaluation protocol).
+
+The frozen encoder's tokens are global-average-pooled over persons, time
+segments and joints, normalised by a parameter-free BatchNorm (MoCo v3 / MAE
+linear probing) and classified by one linear layer:
+
+    logits = W * BN(mean_{m, t, v} z[:, m, :, t, v]) + b
+
+Input is what ``RecognizerGCN`` passes from ``SkeletonTransformer``:
+``(N, M, C_e, T', V)``; output ``(N, num_classes)``.
+"""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+from mmaction.models.heads import BaseHead
+from mmaction.registry import MODELS
+
+
+@MODELS.register_module()
+class LinearProbeHead(BaseHead):
+    """Mean pooling -> BatchNorm1d(affine=False, eps=1e-6) -> Linear.
+
+    Args:
+        num_classes: number of action classes.
+        in_channels: encoder width C_e.
+        loss_cls: classification loss config (MMAction2's).
+        init_std: std of the truncated-normal init of the linear weight
+            (0.01, MoCo v3 / MAMP); its bias starts at zero.
+        **kwargs: forwarded to :class:`mmaction.models.heads.BaseHead`
+            (``label_smooth_eps``, ``topk``, ``average_clips``...).
+    """
+
+    def __init__(self, num_classes: int, in_channels: int = 256,
+                 loss_cls: Optional[Dict] = None, init_std: float = 0.01,
+                 init_cfg: Optional[Dict] = None, **kwargs) -> None:
+        loss_cls = loss_cls or dict(type='CrossEntropyLoss')
+        super().__init__(num_classes, in_channels, loss_cls=loss_cls, init_cfg=init_cfg,
+                         **kwargs)
+        self.init_std = init_std
+        self.bn = nn.BatchNorm1d(in_channels, affine=False, eps=1e-6)
+        self.fc = nn.Linear(in_channels, num_classes)
+
+    def init_weights(self) -> None:
+        """Truncated-normal weight (std ``init_std``), zero bias."""
+        super().init_weights()
+        if self.init_cfg is None:
+            nn.init.trunc_normal_(self.fc.weight, std=self.init_std)
+            nn.init.zeros_(self.fc.bias)
+
+    def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
+        """(N, M, C_e, T', V) -> logits (N, num_classes)."""
+        if x.dim() != 5 or x.shape[2] != self.in_channels:
+            raise ValueError(f'{type(self).__name__} expects features (N, M, C={self.in_channels}'
+                             f', T, V), got {tuple(x.shape)}')
+        x = x.mean(dim=(1, 3, 4))  # (N, C_e)
+        return self.fc(self.bn(x))  # (N, num_classes)
