@@ -9,10 +9,12 @@ so ``--resume`` and ``load_from`` fail with ``UnpicklingError`` out of the box.
 We keep the safe loader and allowlist exactly the globals an MMEngine
 checkpoint carries (:data:`SAFE_GLOBALS`). Everything else is refused with a
 :class:`UnsafeCheckpointError` that names the file and the offending globals;
-nothing in it is executed. ``builtins.getattr`` (which numpy scalars and
-dtype classes can pull in) is deliberately *not* allowlisted, because it
-reopens arbitrary code execution; :class:`~natmae_mm.engine.hooks.PlainRuntimeInfoHook`
-stores plain Python numbers instead so that our checkpoints never need it.
+nothing in it is executed. ``builtins.getattr`` (which MMEngine's
+``HistoryBuffer`` pickles for its statistics methods) is deliberately *not*
+allowlisted, because it reopens arbitrary code execution;
+:class:`~natmae_mm.engine.hooks.PlainRuntimeInfoHook` saves
+:class:`PlainHistoryBuffer` and plain Python numbers instead, so that our
+checkpoints never need it.
 
 Importing :mod:`natmae_mm` installs the allowlist and routes MMEngine's local
 checkpoint scheme (plain paths and ``file://``) through :func:`safe_torch_load`.
@@ -48,11 +50,27 @@ def _numpy_dtype_classes() -> List[type]:
 
 _multiarray = _numpy_core()
 
+
+class PlainHistoryBuffer(HistoryBuffer):
+    """A ``HistoryBuffer`` that pickles without its statistics-method table.
+
+    ``HistoryBuffer.__getstate__`` stores references to its class-level
+    methods (``min``, ``max``, ...), which pickle as ``builtins.getattr``
+    calls. Unpickling restores the defaults anyway (``__setstate__`` calls
+    ``_set_default_statistics``), so saving the table adds nothing but the
+    need to allowlist ``getattr``. Custom statistics registered with
+    ``HistoryBuffer.register_statistics`` live on the class and are unaffected.
+    """
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
+
 #: Exactly the globals an MMEngine 0.10.x checkpoint holds besides tensors:
 #: the message hub's ``HistoryBuffer``, the numpy arrays/scalars inside it,
 #: and ``_codecs.encode`` (how numpy pickles its raw bytes under protocol 2).
 SAFE_GLOBALS: List[Any] = [
     HistoryBuffer,
+    PlainHistoryBuffer,
     collections.OrderedDict,
     _multiarray._reconstruct,
     _multiarray.scalar,

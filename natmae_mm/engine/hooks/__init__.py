@@ -1,1 +1,2 @@
 
+from .plain_runtime_info_hook import PlainRuntimeInfoHook  # noqa: F401
