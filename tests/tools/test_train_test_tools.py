@@ -12,8 +12,7 @@ import torch
 
 from natmae_mm.utils.checkpoint import safe_torch_load
 
-from .foundation_utils import (PYTHON, REPO, env_with_repo, write_tiny_annotation,
-                               write_tiny_config)
+from .foundation_utils import PYTHON, REPO, env_with_repo, write_tiny_annotation, write_tiny_config
 
 HOOKS_IMPORT = ("custom_imports = dict(imports=['natmae_mm', 'tests.tools.tool_test_hooks'], "
                 "allow_failed_imports=False)")

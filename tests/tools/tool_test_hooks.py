@@ -3,10 +3,9 @@ import os.path as osp
 import time
 
 import torch
+from mmaction.registry import HOOKS
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
-
-from mmaction.registry import HOOKS
 
 
 @HOOKS.register_module()
