@@ -1,0 +1,229 @@
+"""Tests of the resumable experiment engine (natmae_mm.utils.experiments).
+
+The stage tests train MMAction2's STGCN on tiny random data so that they do
+not depend on the NAT-MAE model; what is under test is the resume logic.
+"""
+import json
+import math
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.hooks import Hook
+
+import natmae_mm  # noqa: F401
+from natmae_mm.utils.experiments import (
+    ExperimentError,
+    atomic_write_json,
+    check_data,
+    check_settings,
+    iter_datasets,
+    mean_std,
+    read_json,
+    run_stage,
+    set_ann_file,
+    summarize,
+    write_table,
+)
+
+
+def _write_ann(path, num_train=8, num_val=4, frames=10, joints=25):
+    rng = np.random.default_rng(0)
+    annos, split = [], {'xsub_train': [], 'xsub_val': []}
+    for i in range(num_train + num_val):
+        name = f'S001C001P{i:03d}R001A{i % 2 + 1:03d}'
+        kp = rng.normal(size=(1, frames, joints, 3)).astype(np.float32)
+        annos.append(dict(frame_dir=name, label=i % 2, total_frames=frames, keypoint=kp))
+        split['xsub_train' if i < num_train else 'xsub_val'].append(name)
+    with open(path, 'wb') as f:
+        pickle.dump(dict(split=split, annotations=annos), f)
+    return str(path)
+
+
+def _stgcn_cfg(ann_file, max_epochs=2, dataset_type='PoseDataset'):
+    pipeline = [dict(type='UniformSampleFrames', clip_len=8), dict(type='PoseDecode'),
+                dict(type='FormatGCNInput', num_person=1), dict(type='PackActionInputs')]
+
+    def loader(split, shuffle):
+        return dict(batch_size=4, num_workers=0, persistent_workers=False,
+                    sampler=dict(type='DefaultSampler', shuffle=shuffle),
+                    dataset=dict(type=dataset_type, ann_file=ann_file, split=split,
+                                 pipeline=pipeline, test_mode=not shuffle))
+
+    return Config(dict(
+        default_scope='mmaction',
+        model=dict(type='RecognizerGCN',
+                   backbone=dict(type='STGCN', graph_cfg=dict(layout='nturgb+d', mode='spatial'),
+                                 base_channels=4, num_stages=1, inflate_stages=[],
+                                 down_stages=[]),
+                   cls_head=dict(type='GCNHead', num_classes=2, in_channels=4)),
+        train_dataloader=loader('xsub_train', True),
+        test_dataloader=loader('xsub_val', False),
+        test_evaluator=[dict(type='AccMetric')],
+        train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=100),
+        test_cfg=dict(type='TestLoop'),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1),
+                           logger=dict(type='LoggerHook', interval=1)),
+        custom_hooks=[dict(type='PlainRuntimeInfoHook')],
+        log_level='WARNING',
+    ))
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _StopAfterEpoch(Hook):
+    """Simulates a kill right after the checkpoint of epoch ``stop_epoch`` is written."""
+
+    def __init__(self, stop_epoch):
+        self.stop_epoch = stop_epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch + 1 == self.stop_epoch:  # runs after CheckpointHook (lower priority)
+            raise _Interrupt
+
+
+class _CountEpochs(Hook):
+    epochs = []
+
+    def before_train_epoch(self, runner):
+        _CountEpochs.epochs.append(runner.epoch)
+
+
+def _with_hooks(cfg, *hooks):
+    cfg = cfg.copy()
+    cfg.custom_hooks = list(cfg.custom_hooks) + [
+        dict(type=h.__name__, priority='LOWEST') if isinstance(h, type) else h for h in hooks]
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def _register_hooks():
+    from mmaction.registry import HOOKS
+    HOOKS.register_module(module=_StopAfterEpoch, force=True)
+    HOOKS.register_module(module=_CountEpochs, force=True)
+
+
+# ----------------------------------------------------------------------------- files, summaries
+def test_atomic_json_roundtrip_and_no_temporaries(tmp_path):
+    path = tmp_path / 'sub' / 'r.json'
+    atomic_write_json(str(path), {'a': 1.5, 'b': [1, 2]})
+    assert read_json(str(path)) == {'a': 1.5, 'b': [1, 2]}
+    assert os.listdir(tmp_path / 'sub') == ['r.json']
+    assert read_json(str(tmp_path / 'missing.json')) is None
+    (tmp_path / 'bad.json').write_text('{"a": ')
+    with pytest.raises(ExperimentError, match='bad.json'):
+        read_json(str(tmp_path / 'bad.json'))
+
+
+def test_mean_std_hand_computed():
+    mean, std, n = mean_std([1.0, 2.0, 3.0, 4.0])
+    assert (mean, n) == (2.5, 4)
+    assert std == pytest.approx(math.sqrt((1.5 ** 2 * 2 + 0.5 ** 2 * 2) / 3))
+    assert mean_std([7.0, None]) == (7.0, None, 1)
+    assert mean_std([]) == (None, None, 0)
+
+
+def test_summarize_and_write_table(tmp_path):
+    records = [dict(t='nat', s=0, acc=80.0), dict(t='nat', s=1, acc=84.0),
+               dict(t='joint', s=0, acc=70.0)]
+    rows = summarize(records, ['t'], ['acc'])
+    assert [r['t'] for r in rows] == ['nat', 'joint']
+    assert rows[0]['n'] == 2 and rows[0]['acc_mean'] == 82.0
+    assert rows[0]['acc_std'] == pytest.approx(math.sqrt(8.0))
+    assert rows[1]['acc_std'] is None
+    md, csv_path = str(tmp_path / 'r.md'), str(tmp_path / 'r.csv')
+    write_table(rows, [('t', 'Target'), ('n', 'n'), ('acc_mean', 'Acc'), ('acc_std', 'std')],
+                md, csv_path, title='T')
+    text = open(md).read()
+    assert '| Target | n | Acc |' in text
+    assert '| nat | 2 | 82.00 ± 2.83 |' in text
+    assert '| joint | 1 | 70.00 |' in text
+    lines = open(csv_path).read().splitlines()
+    assert lines[0] == 't,n,acc_mean,acc_std'
+    assert lines[2] == 'joint,1,70.0,'
+    assert float(lines[1].split(',')[3]) == pytest.approx(math.sqrt(8.0))
+
+
+def test_check_settings_refuses_other_settings(tmp_path):
+    check_settings(str(tmp_path), dict(config='a.py', opts={'x': (1, 2)}))
+    check_settings(str(tmp_path), dict(config='a.py', opts={'x': (1, 2)}))  # same: fine
+    with pytest.raises(ExperimentError, match="config.*'a.py', 'b.py'"):
+        check_settings(str(tmp_path), dict(config='b.py', opts={'x': (1, 2)}))
+
+
+# ----------------------------------------------------------------------------- data checks
+def test_iter_and_set_ann_file_follow_wrappers():
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(
+        type='RepeatDataset', times=2, dataset=dict(type='D', ann_file='a.pkl'))),
+        val_dataloader=dict(dataset=dict(type='ConcatDataset', datasets=[
+            dict(type='D', ann_file='b.pkl'), dict(type='D', ann_file='c.pkl')]))))
+    keys = [k for k, _ in iter_datasets(cfg)]
+    assert keys == ['train_dataloader.dataset.dataset', 'val_dataloader.dataset.datasets.0',
+                    'val_dataloader.dataset.datasets.1']
+    set_ann_file(cfg, 'z.pkl')
+    assert {d['ann_file'] for _, d in iter_datasets(cfg)} == {'z.pkl'}
+
+
+def test_check_data_missing_empty_and_invalid(tmp_path):
+    cfg = _stgcn_cfg(str(tmp_path / 'nope.pkl'))
+    with pytest.raises(ExperimentError, match=r"train_dataloader\.dataset\.ann_file.*nope\.pkl"
+                                              '.*does not exist'):
+        check_data(cfg, 'cfg.py')
+    (tmp_path / 'empty.pkl').write_bytes(b'')
+    with pytest.raises(ExperimentError, match='empty'):
+        check_data(_stgcn_cfg(str(tmp_path / 'empty.pkl')), 'cfg.py')
+    ann = _write_ann(tmp_path / 'a.pkl', joints=25)
+    cfg = _stgcn_cfg(ann, dataset_type='SkeletonDataset')
+    for _, ds in iter_datasets(cfg):
+        ds['num_joints'] = 20
+    with pytest.raises(ExperimentError, match='num_joints=20.*25 joints'):
+        check_data(cfg, 'cfg.py')
+    for _, ds in iter_datasets(cfg):
+        ds['num_joints'] = 25
+    check_data(cfg, 'cfg.py')  # consistent: passes
+
+
+# ----------------------------------------------------------------------------- stages
+def test_run_stage_finishes_once_and_resumes_a_killed_run(tmp_path):
+    ann = _write_ann(tmp_path / 'a.pkl')
+    work = str(tmp_path / 'stage')
+    cfg = _stgcn_cfg(ann, max_epochs=3)
+    with pytest.raises(_Interrupt):
+        run_stage(_with_hooks(cfg, dict(type='_StopAfterEpoch', stop_epoch=2,
+                                        priority='LOWEST')), work, 'killed', seed=0)
+    assert not osp.exists(osp.join(work, 'stage_result.json'))
+    assert open(osp.join(work, 'last_checkpoint')).read().strip().endswith('epoch_2.pth')
+
+    _CountEpochs.epochs = []
+    result = run_stage(_with_hooks(cfg, _CountEpochs), work, 'resumed', seed=0)
+    assert _CountEpochs.epochs == [2]          # only the missing epoch was trained
+    assert result['resumed_from'].endswith('epoch_2.pth')
+    assert result['checkpoint'].endswith('epoch_3.pth')
+    assert 0.0 <= result['metrics']['acc/top1'] <= 1.0
+    assert json.load(open(osp.join(work, 'stage_result.json'))) == result
+
+    _CountEpochs.epochs = []
+    again = run_stage(_with_hooks(cfg, _CountEpochs), work, 'again', seed=0)
+    assert again == result and _CountEpochs.epochs == []   # finished: not rerun
+
+
+def test_run_stage_reruns_when_the_checkpoint_is_unreadable(tmp_path):
+    ann = _write_ann(tmp_path / 'a.pkl')
+    work = str(tmp_path / 'stage')
+    cfg = _stgcn_cfg(ann, max_epochs=2)
+    with pytest.raises(_Interrupt):
+        run_stage(_with_hooks(cfg, dict(type='_StopAfterEpoch', stop_epoch=1,
+                                        priority='LOWEST')), work, 'killed', seed=0)
+    with open(osp.join(work, 'epoch_1.pth'), 'wb') as f:
+        f.write(b'truncated')
+    _CountEpochs.epochs = []
+    result = run_stage(_with_hooks(cfg, _CountEpochs), work, 'fresh', seed=0, test=False)
+    assert result['resumed_from'] is None and _CountEpochs.epochs == [0, 1]
+    assert result['metrics'] == {}
+    assert osp.exists(osp.join(work, 'last_checkpoint.unreadable'))
