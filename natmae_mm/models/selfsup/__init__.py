@@ -1,1 +1,2 @@
 
+from .natmae import NATMAE  # noqa: F401

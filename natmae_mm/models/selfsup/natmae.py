@@ -1,0 +1,108 @@
+"""NAT-MAE: masked joint reconstruction with NAT targets + momentum contrast (paper Eq. 10).
+
+``L = L_r + lambda * L_c``: the online encoder sees the visible tokens of the
+masked skeleton, the decoder reconstructs every token, the loss on masked
+tokens compares it with the target (NAT, Eq. 5, by default); the optional
+contrastive branch (``contrast=None`` is "Ours w/o Con") adds InfoNCE against
+a momentum encoder fed the full skeleton.
+"""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.model import BaseModel
+
+
+@MODELS.register_module()
+class NATMAE(BaseModel):
+    """The pretraining algorithm.
+
+    Args:
+        backbone: a :class:`MaskedSkeletonTransformer` config.
+        neck: a :class:`SkeletonMAEDecoder` config.
+        head: a :class:`SkeletonReconstructionHead` config.
+        target_generator: ``NATTarget`` / ``SegmentNormTarget`` / ``MotionTarget``.
+        contrast: a :class:`MomentumContrastNeck` config (its ``encoder`` is
+            this backbone) or None to train without the contrastive branch.
+        data_preprocessor: defaults to MMAction2's ``ActionDataPreprocessor``.
+
+    Inputs are ``(N, num_clips, M, T, V, C)`` as packed by ``PackActionInputs``
+    (or ``(N, M, T, V, C)``); clips are folded into the batch.
+    """
+
+    def __init__(self, backbone: dict, neck: dict, head: dict, target_generator: dict,
+                 contrast: Optional[dict] = None,
+                 data_preprocessor: Optional[Union[dict, torch.nn.Module]] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='ActionDataPreprocessor')
+        if isinstance(data_preprocessor, dict):  # built from mmaction's registry (its scope)
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        if not hasattr(self.backbone, 'forward_masked'):
+            raise TypeError(f'NATMAE needs a masking backbone (forward_masked), got '
+                            f'{type(self.backbone).__name__}')
+        self.neck = MODELS.build(neck)
+        self.head = MODELS.build(head)
+        self.target_generator = MODELS.build(target_generator)
+        self.contrast = (MODELS.build(contrast, default_args=dict(encoder=self.backbone))
+                         if contrast else None)
+
+    @staticmethod
+    def _skeletons(inputs: torch.Tensor) -> torch.Tensor:
+        """(N, nc, M, T, V, C) or (N, M, T, V, C) -> (N*nc, M, T, V, C)."""
+        if inputs.dim() == 6:
+            return inputs.reshape(-1, *inputs.shape[2:])
+        if inputs.dim() == 5:
+            return inputs
+        raise ValueError(f'NATMAE expects inputs (N, num_clips, M, T, V, C) or (N, M, T, V, C), '
+                         f'got {tuple(inputs.shape)}')
+
+    def loss(self, inputs: torch.Tensor, data_samples: Optional[List] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Eq. 10: ``{'loss_rec': L_r, 'loss_con': lambda * L_c, 'acc_con': %}``."""
+        x = self._skeletons(inputs)  # (N, M, T, V, C)
+        N, M = x.shape[:2]
+        x = x.reshape(N * M, *x.shape[2:])  # (N*M, T, V, C): persons folded into batch
+        latent, mask, ids_restore = self.backbone.forward_masked(x)  # Eq. 2
+        pred = self.neck(latent, ids_restore)  # Eq. 3 + prediction head, (N*M, L, l*C)
+        target = self.target_generator(x)  # Eq. 5 (NAT) by default, (N*M, L, l*C)
+        losses = dict(loss_rec=self.head.loss(pred, target, mask))  # Eq. 7
+        if self.contrast is not None:  # Eqs. 8-9, weighted by lambda
+            losses.update(self.contrast.loss(latent, x, self.backbone, num_persons=M))
+        return losses
+
+    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Pooled features of the unmasked online encoder: mean over tokens, persons, clips.
+
+        Args:
+            inputs: (N, num_clips, M, T, V, C) or (N, M, T, V, C).
+
+        Returns:
+            (N, C_e).
+        """
+        N = inputs.shape[0]
+        x = self._skeletons(inputs)  # (N*nc, M, T, V, C)
+        B, M = x.shape[:2]
+        tokens = self.backbone.forward_tokens(x.reshape(B * M, *x.shape[2:]))  # (B*M, L, C_e)
+        feat = tokens.mean(dim=1).reshape(B, M, -1).mean(dim=1)  # (N*nc, C_e)
+        return feat.reshape(N, B // N, -1).mean(dim=1)  # (N, C_e)
+
+    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+                mode: str = 'tensor'):
+        """``'loss'``: loss dict; ``'tensor'``: (N, C_e) features; ``'predict'``: the data
+        samples with the feature of each in its ``feature`` field (for k-NN / t-SNE)."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        if mode == 'predict':
+            feats = self.extract_feat(inputs)
+            if data_samples is None:
+                data_samples = [ActionDataSample() for _ in range(feats.shape[0])]
+            for sample, feat in zip(data_samples, feats):
+                sample.set_field(feat, 'feature')
+            return data_samples
+        raise ValueError(f'invalid mode {mode!r}: use "loss", "predict" or "tensor"')
