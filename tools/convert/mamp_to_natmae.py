@@ -1,0 +1,127 @@
+"""Convert a checkpoint of MAMP's official code into one our configs load.
+
+MAMP (github maoyunyao/MAMP) saves ``{'model': state_dict, 'args':
+argparse.Namespace, ...}``. The ``Namespace`` makes torch's safe loader refuse
+the file; we allowlist exactly that class, only while reading, and never
+unpickle anything else. Output: ``{'state_dict': {'backbone.*', 'neck.*'},
+'meta': {...}}``, loadable with ``init_cfg=dict(type='Pretrained',
+checkpoint=DST, prefix='backbone.')`` (and ``load_from`` for a pretraining run).
+
+Name map (MAMP -> ours): ``joints_embed.proj`` (Conv2d, kernel (l, 1)) ->
+``backbone.joint_embed`` (Linear on l*C, frame major then x, y, z);
+``temp_embed`` / ``pos_embed`` -> ``backbone.temporal_pos`` / ``joint_pos``;
+``blocks.*`` and ``norm.*`` keep their names under ``backbone.``; decoder
+weights (pretraining checkpoints) go to ``neck.*``; a fine-tuned model's
+``head.*`` is dropped (listed in ``meta``).
+
+Usage: python tools/convert/mamp_to_natmae.py SRC DST
+"""
+import argparse
+import os
+import sys
+from typing import Dict, List, Tuple
+
+import torch
+
+DECODER_MAP = {
+    'decoder_embed.': 'neck.decoder_embed.',
+    'mask_token': 'neck.mask_token',
+    'decoder_blocks.': 'neck.blocks.',
+    'decoder_norm.': 'neck.norm.',
+    'decoder_temp_embed': 'neck.temporal_pos',
+    'decoder_pos_embed': 'neck.joint_pos',
+    'decoder_pred.': 'neck.pred.',
+}
+BACKBONE_MAP = {
+    'temp_embed': 'backbone.temporal_pos',
+    'pos_embed': 'backbone.joint_pos',
+    'blocks.': 'backbone.blocks.',
+    'norm.': 'backbone.norm.',
+    'joints_embed.proj.bias': 'backbone.joint_embed.bias',
+}
+
+
+def load_mamp_checkpoint(path: str) -> dict:
+    """Read a MAMP checkpoint with the safe loader, allowing ``argparse.Namespace`` only."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'MAMP checkpoint not found: {path}')
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:
+        raise RuntimeError(f'cannot read {path} with the safe loader (only tensors, containers '
+                           f'and argparse.Namespace are allowed): {err}') from None
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get('model'), dict):
+        keys = list(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise KeyError(f'{path}: expected MAMP weights under key "model", found {keys}')
+    return ckpt
+
+
+def convert_state_dict(model: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch.Tensor],
+                                                                 List[str]]:
+    """MAMP parameter names -> ours. Returns (state_dict, dropped keys)."""
+    out, dropped = {}, []
+    for key, value in model.items():
+        name = key[len('module.'):] if key.startswith('module.') else key
+        if name == 'joints_embed.proj.weight':  # (C_e, C, l, 1) -> (C_e, l*C)
+            if value.dim() != 4 or value.shape[-1] != 1:
+                raise ValueError(f'{key}: expected a Conv2d weight (C_e, C, l, 1), got '
+                                 f'{tuple(value.shape)}')
+            out['backbone.joint_embed.weight'] = value[..., 0].permute(0, 2, 1).reshape(
+                value.shape[0], -1).contiguous()
+            continue
+        for table in (DECODER_MAP, BACKBONE_MAP):  # decoder first: 'decoder_norm.' etc.
+            src = next((s for s in table if name == s or (s.endswith('.')
+                                                           and name.startswith(s))), None)
+            if src is not None:
+                out[table[src] + name[len(src):]] = value
+                break
+        else:
+            dropped.append(key)
+    if 'backbone.joint_embed.weight' not in out:
+        raise KeyError('no joints_embed.proj.weight in the MAMP state dict: not a MAMP model')
+    return out, dropped
+
+
+def _plain(value):
+    """Keep only plain Python values of MAMP's args (safe to pickle and reload)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return repr(value)
+
+
+def convert(src: str, dst: str) -> dict:
+    """Convert ``src`` and write ``dst`` atomically; returns the written meta."""
+    ckpt = load_mamp_checkpoint(src)
+    state_dict, dropped = convert_state_dict(ckpt['model'])
+    args = ckpt.get('args')
+    meta = dict(source=os.path.abspath(src), converted_by='tools/convert/mamp_to_natmae.py',
+                mamp_args={k: _plain(v) for k, v in vars(args).items()}
+                if isinstance(args, argparse.Namespace) else None,
+                epoch=_plain(ckpt.get('epoch')), dropped_keys=dropped)
+    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
+    tmp = f'{dst}.tmp{os.getpid()}'
+    try:
+        torch.save(dict(state_dict=state_dict, meta=meta), tmp)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return meta
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help="MAMP checkpoint ({'model', 'args', ...})")
+    parser.add_argument('dst', help='output checkpoint for natmae_mm configs')
+    args = parser.parse_args(argv)
+    meta = convert(args.src, args.dst)
+    print(f'wrote {args.dst}; dropped {len(meta["dropped_keys"])} keys: '
+          f'{", ".join(meta["dropped_keys"]) or "none"}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
