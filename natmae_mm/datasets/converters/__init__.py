@@ -1,0 +1,1 @@
+"""Raw dataset -> MMAction2 skeleton annotation converters (used by ``tools/data``)."""
