@@ -10,7 +10,7 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
@@ -40,6 +40,15 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f'{self.file}:{self.line}'
         return f'{where}: {self.reason}'
+
+
+@dataclass
+class Batch:
+    """Several annotations from one input (e.g. the actions of a PKU-MMD video)."""
+
+    annotations: List[Dict] = field(default_factory=list)
+    errors: List[Problem] = field(default_factory=list)
+    skipped: List[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +125,7 @@ def _guarded(task) -> Tuple[str, object]:
         return 'error', Problem(path, f'cannot read: {exc.strerror or exc}')
 
 
-def convert_files(func: Callable[[str], Dict], paths: Sequence[str], workers: int = 1,
+def convert_files(func: Callable[[str], Union[Dict, Batch]], paths: Sequence[str], workers: int = 1,
                   report: Optional[ConversionReport] = None,
                   progress: bool = True) -> Tuple[List[Dict], ConversionReport]:
     """Apply ``func`` to every path (in ``workers`` processes) with a progress bar.
@@ -137,7 +146,11 @@ def convert_files(func: Callable[[str], Dict], paths: Sequence[str], workers: in
         results = track_progress(_guarded, tasks)
     annotations = []
     for kind, value in results:
-        if kind == 'ok':
+        if kind == 'ok' and isinstance(value, Batch):
+            annotations.extend(value.annotations)
+            report.errors.extend(value.errors)
+            report.skipped.extend(value.skipped)
+        elif kind == 'ok':
             annotations.append(value)
         else:
             (report.errors if kind == 'error' else report.skipped).append(value)
