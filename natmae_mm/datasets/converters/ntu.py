@@ -66,9 +66,12 @@ class Body:
     joints: List[np.ndarray] = field(default_factory=list)  # each (25, 3) float32
     interval: List[int] = field(default_factory=list)
     motion: Optional[np.float32] = None
+    _array: Optional[np.ndarray] = None
 
     def array(self) -> np.ndarray:
-        return np.stack(self.joints)  # (n, 25, 3)
+        if self._array is None or len(self._array) != len(self.joints):
+            self._array = np.stack(self.joints)  # (n, 25, 3)
+        return self._array
 
 
 def parse_name(name: str) -> Dict[str, int]:
@@ -109,7 +112,7 @@ def _parse_joints(cur: _Lines) -> np.ndarray:
             raise ConversionError(f'joint line has {len(row)} fields, expected {JOINT_FIELDS}',
                                   first + j + 1)
     try:
-        xyz = np.array([r[:3] for r in rows], dtype=np.float64).astype(np.float32)
+        xyz = np.array([[float(r[0]), float(r[1]), float(r[2])] for r in rows])
     except ValueError:
         for j, row in enumerate(rows):
             try:
@@ -118,6 +121,7 @@ def _parse_joints(cur: _Lines) -> np.ndarray:
                 raise ConversionError(f'non-numeric coordinate in {" ".join(row[:3])!r}',
                                       first + j + 1) from None
         raise
+    xyz = xyz.astype(np.float32)  # str -> double -> float32, as np.array(str, float32)
     if not np.isfinite(xyz).all():
         j = int(np.argwhere(~np.isfinite(xyz))[0, 0])
         raise ConversionError('non-finite coordinate (NaN/inf)', first + j + 1)

@@ -10,6 +10,7 @@ sample and every joint of every frame and person is mapped by
 
 Zero-padded persons and frames stay zero (the map is linear).
 """
+import math
 from typing import Dict, Optional
 
 import numpy as np
@@ -21,8 +22,8 @@ from .worker_rng import WorkerRNG
 
 def rotation_matrix(angles: np.ndarray) -> np.ndarray:
     """``R_z R_y R_x`` for ``angles = (a_x, a_y, a_z)`` in radians; (3, 3) float64."""
-    cx, cy, cz = np.cos(angles)
-    sx, sy, sz = np.sin(angles)
+    cx, cy, cz = (math.cos(a) for a in angles)
+    sx, sy, sz = (math.sin(a) for a in angles)
     rx = np.array([[1., 0., 0.], [0., cx, sx], [0., -sx, cx]])
     ry = np.array([[cy, 0., -sy], [0., 1., 0.], [sy, 0., cy]])
     rz = np.array([[cz, sz, 0.], [-sz, cz, 0.], [0., 0., 1.]])
@@ -68,8 +69,8 @@ class RandomRot3D(BaseTransform):
                              f'{keypoint.shape} ({results.get("frame_dir", "?")})')
         angles = self._rng.get().uniform(-self.theta, self.theta, size=3)
         rot = rotation_matrix(angles).astype(np.float32)
-        results['keypoint'] = np.ascontiguousarray(
-            keypoint.astype(np.float32, copy=False) @ rot.T)  # (M, T, V, 3)
+        flat = np.ascontiguousarray(keypoint, dtype=np.float32).reshape(-1, 3)  # (M*T*V, 3)
+        results['keypoint'] = (flat @ rot.T).reshape(keypoint.shape)  # (M, T, V, 3)
         results['rot_angles'] = angles
         return results
 

@@ -20,11 +20,10 @@ valid over its whole length (the output is zeros), a sequence shorter than
 ``min_frames`` is used whole, a 1-frame sequence is repeated ``clip_len`` times.
 """
 import math
+from functools import lru_cache
 from typing import Dict, Optional, Sequence
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
@@ -33,11 +32,31 @@ from .worker_rng import WorkerRNG
 
 def count_valid_frames(keypoint: np.ndarray) -> int:
     """Number of frames of ``keypoint`` (M, T, V, C) with any non-zero value."""
-    return int(np.count_nonzero(keypoint.any(axis=(0, 2, 3))))
+    M, T = keypoint.shape[:2]
+    return int(np.count_nonzero(keypoint.reshape(M, T, -1).any(axis=2).any(axis=0)))
+
+
+@lru_cache(maxsize=1024)
+def _resize_weights(length: int, clip_len: int) -> tuple:
+    """Source frames and weights of a linear resize ``length -> clip_len``.
+
+    PyTorch's ``align_corners=False`` rule in float32: ``s = max((t + 0.5) * L / T' - 0.5, 0)``,
+    ``i0 = floor(s)``, ``i1 = min(i0 + 1, L - 1)``, ``w1 = s - i0``, ``w0 = 1 - w1``.
+    ``s`` is rounded once after the multiply-add (PyTorch's CPU kernel fuses it),
+    which makes these weights bit-identical to ``F.interpolate``'s.
+    """
+    scale = np.float32(length) / np.float32(clip_len)
+    pos = (np.arange(clip_len, dtype=np.float32) + np.float32(0.5)).astype(np.float64)
+    src = (pos * np.float64(scale) - 0.5).astype(np.float32)  # fused multiply-add
+    src = np.maximum(src, np.float32(0))
+    i0 = src.astype(np.int64)
+    w1 = (src - i0.astype(np.float32))[None, :, None, None]  # (1, T', 1, 1)
+    i1 = np.minimum(i0 + 1, length - 1)
+    return i0, i1, (np.float32(1) - w1), w1
 
 
 def temporal_resize(keypoint: np.ndarray, clip_len: int) -> np.ndarray:
-    """Linear resize along time with ``align_corners=False``.
+    """Linear resize along time with ``align_corners=False`` (``F.interpolate`` 'linear').
 
     Args:
         keypoint (np.ndarray): (M, L, V, C) with L >= 1.
@@ -47,11 +66,10 @@ def temporal_resize(keypoint: np.ndarray, clip_len: int) -> np.ndarray:
         np.ndarray: float32 (M, clip_len, V, C).
     """
     M, L, V, C = keypoint.shape
-    x = np.ascontiguousarray(keypoint.transpose(0, 2, 3, 1), dtype=np.float32)  # (M, V, C, L)
-    x = torch.from_numpy(x).view(1, M * V * C, L)  # (1, M*V*C, L)
-    y = F.interpolate(x, size=clip_len, mode='linear', align_corners=False)  # (1, M*V*C, T')
-    y = y.view(M, V, C, clip_len).numpy()
-    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))  # (M, T', V, C)
+    flat = keypoint.astype(np.float32, copy=False).reshape(M, L, V * C)  # (M, L, V*C)
+    i0, i1, w0, w1 = _resize_weights(L, clip_len)
+    out = flat[:, i0] * w0[..., 0] + flat[:, i1] * w1[..., 0]  # (M, T', V*C)
+    return out.reshape(M, clip_len, V, C)
 
 
 @TRANSFORMS.register_module()
