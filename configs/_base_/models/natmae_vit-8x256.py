@@ -1,0 +1,45 @@
+# NAT-MAE pretraining model (paper Fig. 1): masked online encoder (8 x 256,
+# 8 heads) + MAE decoder predicting NAT-normalised joints, and a momentum
+# encoder on the full sequence for InfoNCE against a 65536-key queue.
+# Defaults are NTU-60's (decoder 3 blocks, motion-aware tau 0.80); NTU-120
+# recipes override depth=5 / tau=0.75, PKU-MMD ones depth=5.
+num_frames = 120
+num_joints = 25
+segment_len = 4
+embed_dim = 256
+
+model = dict(
+    type='NATMAE',
+    data_preprocessor=dict(type='ActionDataPreprocessor'),
+    backbone=dict(
+        type='MaskedSkeletonTransformer',
+        in_channels=3,
+        num_frames=num_frames,
+        num_joints=num_joints,
+        segment_len=segment_len,
+        embed_dim=embed_dim,
+        depth=8,
+        num_heads=8,
+        mlp_ratio=4.,
+        mask_ratio=0.9,
+        mask_type='motion_aware',
+        motion_tau=0.80),
+    neck=dict(
+        type='SkeletonMAEDecoder',
+        num_frames=num_frames,
+        num_joints=num_joints,
+        segment_len=segment_len,
+        in_channels=3,
+        embed_dim=embed_dim,
+        decoder_dim=256,
+        depth=3,
+        num_heads=8),
+    head=dict(type='SkeletonReconstructionHead', loss=dict(type='MaskedMSELoss')),
+    target_generator=dict(type='NATTarget', segment_len=segment_len),
+    # Paper: mu = 0.999 (paper convention), N_Q = 65536, tau = 0.07, lambda = 1e-4.
+    contrast=dict(
+        type='MomentumContrastNeck',
+        momentum=0.999,
+        queue_len=65536,
+        temperature=0.07,
+        loss_weight=1e-4))

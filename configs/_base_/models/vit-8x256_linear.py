@@ -1,0 +1,21 @@
+# Linear probe (MAMP): frozen pretrained encoder, mean over persons, time and
+# joints, BatchNorm1d(affine=False) and one linear layer.
+# The encoder is loaded from a pretraining checkpoint; pass another one with
+#   --cfg-options model.backbone.init_cfg.checkpoint=PATH
+model = dict(
+    type='RecognizerGCN',
+    data_preprocessor=dict(type='ActionDataPreprocessor'),
+    backbone=dict(
+        type='SkeletonTransformer',
+        in_channels=3,
+        num_frames=120,
+        num_joints=25,
+        segment_len=4,
+        embed_dim=256,
+        depth=8,
+        num_heads=8,
+        mlp_ratio=4.,
+        drop_path_rate=0.,
+        frozen=True,
+        init_cfg=dict(type='Pretrained', checkpoint=None, prefix='backbone.')),
+    cls_head=dict(type='LinearProbeHead', num_classes=60, in_channels=256))

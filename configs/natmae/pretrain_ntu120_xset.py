@@ -1,0 +1,3 @@
+# Entry point: NTU-120 X-set pretraining. Same as natmae_vit-8x256_8xb16-400e_ntu120-xset-3d.py
+# (its work dir, and so its checkpoints, are named after this file).
+_base_ = ['./natmae_vit-8x256_8xb16-400e_ntu120-xset-3d.py']
