@@ -12,6 +12,7 @@ import torch
 from mmaction.registry import DATASETS, MODELS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.evaluator import Evaluator
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
@@ -128,9 +129,17 @@ def test_one_step_on_tiny_nucla_data(name, nucla_ann):
         assert 'loss_rec' in losses and 'loss_con' in losses
         return
     val_set = DATASETS.build(cfg.test_dataloader.dataset)
+    data = pseudo_collate([val_set[i] for i in range(4)])
     with torch.no_grad():
-        out = model.test_step(pseudo_collate([val_set[i] for i in range(2)]))
-    assert len(out) == 2
+        out = model.test_step(data)
+    assert len(out) == 4
+    evaluator = Evaluator(cfg.test_evaluator)
+    evaluator.process(out, data)
+    metrics = evaluator.evaluate(4)
+    # 4 samples: accuracies are fractions k/4, and top-1 <= top-5 (a (N, 1, K) score
+    # layout gave 10.0 for both)
+    assert 0 <= metrics['acc/top1'] <= metrics['acc/top5'] <= 1
+    assert metrics['acc/top1'] * 4 == pytest.approx(round(metrics['acc/top1'] * 4))
 
 
 @pytest.mark.parametrize('name', ['pretrain_nucla_cpu.py', 'linear_nucla_cpu.py',
