@@ -2,7 +2,7 @@
 
 Example::
 
-    python tools/data/ntu_raw_to_pkl.py data/nturgb+d_skeletons data/ntu60_3d.pkl \
+    python tools/data/ntu_raw_to_pkl.py data/nturgb+d_skeletons data/ntu60/ntu60_3d.pkl \
         --dataset ntu60 --ignore data/NTU_RGBD_samples_with_missing_skeletons.txt --workers 2
 
 The preprocessing rules (SGN / CTR-GCN / MAMP) are documented in

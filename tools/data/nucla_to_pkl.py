@@ -2,7 +2,7 @@
 
 Example::
 
-    python tools/data/nucla_to_pkl.py data/NW-UCLA/all_sqe data/nucla_3d.pkl --workers 2
+    python tools/data/nucla_to_pkl.py data/NW-UCLA/all_sqe data/nucla/nucla_3d.pkl --workers 2
 
 Rules: :mod:`natmae_mm.datasets.converters.nucla` (cross-view: views 1-2 train, 3 val).
 """

@@ -4,7 +4,7 @@ Example::
 
     python tools/data/pku_raw_to_pkl.py --skeleton-dir pku/v1/skeleton --label-dir pku/v1/label \
         --xsub-split-file pku/v1/cross-subject.txt --xview-split-file pku/v1/cross-view.txt \
-        --phase 1 data/pku_v1_3d.pkl
+        --phase 1 data/pku1/pku1_3d.pkl
 
 Rules (frame convention, bodies, centring): :mod:`natmae_mm.datasets.converters.pku`.
 """
