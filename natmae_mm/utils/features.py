@@ -15,6 +15,7 @@ numerical safety at small tau each query's scores are divided by
 ``exp(max_i cos(x, x_i) / tau)``, a per-query constant that leaves its ranking
 unchanged.
 """
+import logging
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -22,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dist import collect_results, get_world_size
+from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 
 from .compat import get_labels
@@ -166,19 +168,19 @@ def default_test_pipeline(train_pipeline: List[dict]) -> List[dict]:
 
     Keeps the clip length of the training ``ValidCropResize`` (MAMP's test crop:
     centre window of 95% of the valid frames) and the person count of
-    ``FormatGCNInput``; drops random augmentation.
+    ``FormatGCNInput`` (person count and padding mode); drops random augmentation.
     """
-    clip_len, num_person = None, 2
+    clip_len, fmt = None, dict(type='FormatGCNInput', num_person=2)
     for t in train_pipeline:
         if t.get('type') == 'ValidCropResize':
             clip_len = t.get('clip_len')
         elif t.get('type') == 'FormatGCNInput':
-            num_person = t.get('num_person', 2)
+            fmt = dict(t)
     if clip_len is None:
         raise ValueError('cannot derive a test pipeline: the training pipeline has no '
                          'ValidCropResize; add a test_dataloader to the config')
     return [dict(type='ValidCropResize', clip_len=clip_len, p_interval=(0.95,), test_mode=True),
-            dict(type='FormatGCNInput', num_person=num_person),
+            fmt,
             dict(type='PackActionInputs')]
 
 
@@ -222,6 +224,16 @@ def build_feature_dataloader(cfg: Config, split: str, **kwargs):
     return Runner.build_dataloader(feature_dataloader_cfg(cfg, split, **kwargs))
 
 
+def load_analysis_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config for the analysis tools (clear error when missing; CLI overrides)."""
+    if not osp.isfile(path):
+        raise SystemExit(f'error: config file not found: {path}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def build_model_from_checkpoint(cfg: Config, checkpoint: Optional[str],
                                 strict: bool = True) -> torch.nn.Module:
     """Build ``cfg.model`` and load ``checkpoint`` (safe loader); eval mode on CPU.
@@ -243,7 +255,13 @@ def build_model_from_checkpoint(cfg: Config, checkpoint: Optional[str],
     model_cfg = _drop_pretrained(Config(cfg.model).to_dict() if not isinstance(cfg.model, dict)
                                  else cfg.model)
     model = MODELS.build(model_cfg)
-    model.init_weights()
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)   # init_weights logs every parameter at INFO
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint}')

@@ -1,0 +1,103 @@
+"""t-SNE of frozen features coloured by class (the paper's Figure 3).
+
+    python tools/analysis/tsne.py CONFIG CHECKPOINT --out fig.png [--classes 10]
+
+Features as in ``knn_eval.py`` (pretraining or recognizer checkpoints; ``none``
+for random initialisation), of the samples of the first ``--classes`` classes
+of ``--split``. sklearn's TSNE, matplotlib's Agg backend; the PNG is written
+atomically.
+"""
+import argparse
+import os.path as osp
+import sys
+from typing import Optional, Sequence
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+
+from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
+from natmae_mm.utils.features import (  # noqa: E402
+    build_feature_dataloader,
+    build_model_from_checkpoint,
+    extract_features,
+    load_analysis_config,
+)
+from natmae_mm.utils.plotting import save_figure  # noqa: E402
+
+
+def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.ndarray:
+    """2-D t-SNE of (N, C) features (perplexity clipped below N/3): (N, 2)."""
+    from sklearn.manifold import TSNE
+    if len(feats) < 5:
+        raise ValueError(f't-SNE needs at least 5 samples, got {len(feats)}')
+    perplexity = min(perplexity, (len(feats) - 1) / 3)
+    return TSNE(n_components=2, perplexity=perplexity, init='pca', random_state=seed,
+                learning_rate='auto').fit_transform(feats.astype(np.float64))
+
+
+def plot_tsne(emb: np.ndarray, labels: np.ndarray, out: str,
+              names: Optional[Sequence[str]] = None, title: str = '') -> None:
+    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``."""
+    fig, ax = plt.subplots(figsize=(7, 6))
+    cmap = plt.get_cmap('tab10' if len(np.unique(labels)) <= 10 else 'tab20')
+    for i, c in enumerate(np.unique(labels)):
+        sel = labels == c
+        name = names[c] if names is not None and c < len(names) else f'class {c}'
+        ax.scatter(emb[sel, 0], emb[sel, 1], s=10, color=cmap(i % cmap.N), label=name)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    ax.legend(fontsize=7, markerscale=1.5, loc='center left', bbox_to_anchor=(1, 0.5))
+    save_figure(fig, out)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='t-SNE of frozen features')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint', help="checkpoint, or 'none' for random initialisation")
+    parser.add_argument('--out', required=True, help='output PNG')
+    parser.add_argument('--classes', type=int, default=10,
+                        help='plot the samples of the first N classes (paper: 10)')
+    parser.add_argument('--split', default='xsub_val')
+    parser.add_argument('--max-per-class', type=int, default=100)
+    parser.add_argument('--perplexity', type=float, default=30.)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--ann-file', help='override the annotation file of the config')
+    parser.add_argument('--title', default=None)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> str:
+    args = parse_args(argv)
+    if args.classes < 1:
+        raise SystemExit(f'error: --classes must be >= 1, got {args.classes}')
+    cfg = load_analysis_config(args.config, args.cfg_options)
+    ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    model = build_model_from_checkpoint(cfg, ckpt, strict=False)
+    loader = build_feature_dataloader(cfg, args.split, ann_file=args.ann_file)
+    feats, labels = extract_features(model, loader)
+    feats, labels = feats.numpy(), labels.numpy()
+    keep = np.zeros(len(labels), bool)
+    for c in range(args.classes):
+        keep[np.flatnonzero(labels == c)[:args.max_per_class]] = True
+    if not keep.any():
+        raise SystemExit(f'error: no sample of classes 0..{args.classes - 1} in {args.split}')
+    emb = tsne_embed(feats[keep], args.seed, args.perplexity)
+    num_classes = int(labels.max()) + 1
+    names = class_names(max(num_classes, cfg.model.get('cls_head', {}).get('num_classes', 0)))
+    title = args.title if args.title is not None else \
+        f'{osp.basename(args.checkpoint)} ({args.split}, {int(keep.sum())} samples)'
+    plot_tsne(emb, labels[keep], args.out, names, title)
+    print(f't-SNE of {int(keep.sum())} samples ({args.classes} classes) -> {args.out}')
+    return args.out
+
+
+if __name__ == '__main__':
+    main()
