@@ -32,7 +32,8 @@ def test_feature_layout_hand_computed():
     for n in range(N):
         for v in range(V):
             for c in range(C):
-                f[n, v * C + c] = sum(x[n, m, c, t, v] for m in range(M) for t in range(T)) / (M * T)
+                total = sum(x[n, m, c, t, v] for m in range(M) for t in range(T))
+                f[n, v * C + c] = total / (M * T)
     expected = torch.relu(f / (1 + 1e-5) ** 0.5)  # eval BN (eps 1e-5, affine 1/0)
     torch.testing.assert_close(head(x), expected)
 
