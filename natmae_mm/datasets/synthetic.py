@@ -11,7 +11,7 @@ so bone lengths are constant over time up to the added sensor noise. A class
 is a distinct motion of body parts (see :data:`ACTIONS`); per-sample variation
 covers speed, amplitude, phase, temporal warping, idle sway, sympathetic motion
 of the other limb, body size and proportions (drawn per performer), camera
-rotation, sequence length and Gaussian sensor noise. Similar-looking pairs
+rotation, sequence length and temporally correlated sensor noise. Similar-looking pairs
 (wave left / right, raise one / both arms, kick left / right, squat / jump,
 approach / handshake) keep the task from being trivial.
 
@@ -404,7 +404,8 @@ def generate_sample(label: int, body: Performer, rng: np.random.Generator,
         body: the (first) actor.
         rng: the generator of this sample (all variation is drawn from it).
         min_frames, max_frames: range of the sequence length ``T`` (inclusive).
-        noise_std: standard deviation of the Gaussian sensor noise (m).
+        noise_std: scale of the temporally correlated sensor noise (m), see
+            :func:`sensor_noise`.
         max_view: the camera yaw is uniform in ``[-max_view, max_view]`` (rad).
         partner: the second actor of two-person classes (also used as an idle
             bystander in single-person classes, with ``distractor_prob``).
@@ -452,9 +453,33 @@ def generate_sample(label: int, body: Performer, rng: np.random.Generator,
                                      np.pi + rng.uniform(-max_view, max_view),
                                      rng.uniform(-0.05, 0.05)]))
     kp = kp @ view.T
-    kp = kp + rng.normal(0, noise_std, kp.shape)
+    kp = kp + sensor_noise(rng, kp.shape, noise_std)
     kp = kp - kp[0, 0, 1]                                      # NTU centring: spine mid
     return kp.astype(np.float32)
+
+
+def _smooth(rng: np.random.Generator, shape: Tuple[int, ...], sigma: float) -> np.ndarray:
+    """Unit-variance noise, Gaussian-smoothed along axis 1 (time) with ``sigma`` frames."""
+    x = rng.normal(0, 1, shape)
+    radius = int(3 * sigma)
+    k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    k /= np.sqrt((k * k).sum())                      # keeps unit variance
+    pad = np.pad(x, [(0, 0), (radius, radius)] + [(0, 0)] * (x.ndim - 2), mode='reflect')
+    out = np.apply_along_axis(lambda v: np.convolve(v, k, mode='valid'), 1, pad)
+    return out
+
+
+def sensor_noise(rng: np.random.Generator, shape: Tuple[int, ...], std: float) -> np.ndarray:
+    """Kinect-like tracking noise for keypoints of ``shape`` (M, T, V, 3), in metres.
+
+    Depth-sensor skeleton jitter is temporally correlated: a smooth wobble of the
+    whole body (std ``std``), a smooth per-joint wobble (``std / 2``), both with a
+    3-frame Gaussian correlation, plus white noise (``std / 5``).
+    """
+    M, T, V, C = shape
+    body = _smooth(rng, (M, T, 1, C), 3.0)                     # (M, T, 1, 3)
+    joint = _smooth(rng, (M, T, V, C), 3.0)                    # (M, T, V, 3)
+    return std * (body + 0.5 * joint + 0.2 * rng.normal(0, 1, shape))
 
 
 def xsub_train_performers(num_performers: int) -> List[int]:
