@@ -37,7 +37,8 @@ def make_nucla_like(num_samples: int = 1484, min_frames: int = 1, max_frames: in
 
     Returns:
         ``{'split': {'xview_train', 'xview_val'}, 'annotations': [...]}`` with
-        keypoints float32 (1, T, 20, 3); view ``1 + i % 3``, view 3 is ``xview_val``.
+        keypoints float32 (1, T, 20, 3); views 1-2 (``xview_train``) and 3
+        (``xview_val``) in N-UCLA's proportions (1,020 / 464 of 1,484).
     """
     bodies = [make_performer(p, seed) for p in range(1, 11)]
     annotations, split = [], {'xview_train': [], 'xview_val': []}
@@ -51,8 +52,9 @@ def make_nucla_like(num_samples: int = 1484, min_frames: int = 1, max_frames: in
                              min_frames=max(8, frames), max_frames=max(8, frames))
         kp = kp[:1, :frames][:, :, NTU_TO_KINECT_V1]           # (1, T, 20, 3)
         kp = (kp - kp[0, 0, 0]).astype(np.float32)              # first-frame hip centre
-        view = 1 + i % 3
-        name = f'a{label + 1:02d}_s{i % 10 + 1:02d}_e{i // 30:02d}_v{view:02d}'
+        # N-UCLA's share of view 3 (464 of 1,484), spread over the samples
+        view = 3 if (i * 464) % 1484 < 464 else 1 + i % 2
+        name = f'a{label + 1:02d}_s{i % 10 + 1:02d}_e{i // 10:02d}_v{view:02d}'  # unique per i
         annotations.append(dict(frame_dir=name, label=label, total_frames=frames, keypoint=kp))
         split['xview_val' if view == 3 else 'xview_train'].append(name)
     return dict(split=split, annotations=annotations)
