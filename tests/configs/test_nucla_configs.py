@@ -203,3 +203,46 @@ def test_missing_or_empty_annotation_is_a_clear_error(tmp_path):
     empty.write_bytes(b'')
     with pytest.raises(ExperimentError, match='empty'):
         check_data(load('linear_nucla_cpu.py', str(empty)), 'linear_nucla_cpu.py')
+
+
+def _load_converter():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'nucla_to_pkl', osp.join(ROOT, 'tools', 'data', 'nucla_to_pkl.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_converter_output_feeds_the_configs(tmp_path):
+    """CTR-GCN-format JSON -> tools/data/nucla_to_pkl.py -> the N-UCLA datasets."""
+    import json
+    src = tmp_path / 'all_sqe'
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    # (action, view, frames): labels 1 and 10 so the file has 10 classes; a 1-frame sequence
+    for i, (label, view, frames) in enumerate([(1, 1, 30), (10, 2, 1), (5, 1, 7), (1, 3, 12),
+                                               (10, 3, 50)]):
+        skel = rng.normal(size=(frames, 20, 3)).tolist()
+        name = f'a{label:02d}_s{i + 1:02d}_e01_v{view:02d}'
+        (src / f'{name}.json').write_text(json.dumps(
+            dict(file_name=name, skeletons=skel, label=label)))
+    out = tmp_path / 'data' / 'nucla' / 'nucla_3d.pkl'
+    converter = _load_converter()
+    assert converter.main([str(src), str(out)]) == 0
+    init_default_scope('mmaction')
+    cfg = load('linear_nucla_cpu.py', str(out))
+    train = DATASETS.build(cfg.train_dataloader.dataset)
+    val = DATASETS.build(cfg.test_dataloader.dataset)
+    assert (len(train), len(val)) == (3, 2)                     # views 1-2 / view 3
+    assert {train.get_data_info(i)['label'] for i in range(3)} == {0, 4, 9}
+    for dataset in (train, val):
+        for i in range(len(dataset)):
+            assert dataset[i]['inputs'].shape == (1, 1, 40, 20, 3)
+
+    # a missing or empty data directory: a message, not a traceback
+    with pytest.raises(SystemExit, match='directory not found'):
+        converter.main([str(tmp_path / 'nope'), str(out)])
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit, match='no .json files'):
+        converter.main([str(tmp_path / 'empty'), str(out)])
