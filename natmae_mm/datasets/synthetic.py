@@ -11,9 +11,10 @@ so bone lengths are constant over time up to the added sensor noise. A class
 is a distinct motion of body parts (see :data:`ACTIONS`); per-sample variation
 covers speed, amplitude, phase, temporal warping, idle sway, sympathetic motion
 of the other limb, body size and proportions (drawn per performer), camera
-rotation, sequence length and temporally correlated sensor noise. Similar-looking pairs
-(wave left / right, raise one / both arms, kick left / right, squat / jump,
-approach / handshake) keep the task from being trivial.
+rotation, sequence length and temporally correlated sensor noise. Mirror pairs
+(wave / kick left vs right) and time-reversal pairs (sit down / stand up, turn
+left / right, ...: the same motion played backwards, hence the same poses) keep
+the task from being trivial for features that only see the average pose.
 
 Coordinates follow NTU: x, y, z in metres in camera space (y up); like the
 CTR-GCN/SGN-preprocessed NTU data, every sequence is translated so that the
@@ -144,6 +145,11 @@ class _Ctx:
         e = np.minimum(up, down)
         return e * e * (3 - 2 * e) * (self.u > 0) * (self.u < 1)
 
+    def ramp(self, rise: float = 0.6) -> np.ndarray:
+        """Smooth one-way 0 -> 1 over the first ``rise`` of the action, then held."""
+        e = np.clip(self.u / rise, 0, 1)
+        return e * e * (3 - 2 * e)
+
     def osc(self) -> np.ndarray:
         return np.sin(2 * np.pi * self.cycles * self.u + self.phase)
 
@@ -170,15 +176,6 @@ def _raise(c: _Ctx, left: bool) -> None:
     c.ang[:, el, 0] -= e * np.deg2rad(10)
     osh, _, _, _ = _side(not left)
     c.ang[:, osh, 0] -= e * np.deg2rad(150) * c.other * c.amp
-
-
-def _raise_both(c: _Ctx) -> None:
-    e = c.envelope(0.4)
-    for left in (True, False):
-        sh, el, _, s = _side(left)
-        c.ang[:, sh, 0] -= e * np.deg2rad(150) * c.amp * (1 - 0.5 * c.other * (not left))
-        c.ang[:, sh, 2] += s * e * np.deg2rad(15)
-        c.ang[:, el, 0] -= e * np.deg2rad(10)
 
 
 def _clap(c: _Ctx) -> None:
@@ -225,23 +222,6 @@ def _kick(c: _Ctx, left: bool) -> None:
         c.ang[:, sh, 2] += s * k * np.deg2rad(25) * c.other / 0.35
 
 
-def _bow(c: _Ctx) -> None:
-    e = c.envelope(0.35)
-    c.ang[:, 1, 0] += e * np.deg2rad(55) * c.amp
-    c.ang[:, 2, 0] += e * np.deg2rad(15)
-    for sh in (4, 8):
-        c.ang[:, sh, 0] -= e * np.deg2rad(20) * c.other / 0.35
-
-
-def _turn(c: _Ctx) -> None:
-    sign = 1.0 if c.phase < np.pi else -1.0
-    s = c.u * c.u * (3 - 2 * c.u)
-    c.ang[:, 0, 1] += sign * s * np.deg2rad(180) * c.amp
-    step = np.abs(np.sin(np.pi * 4 * c.u)) * (c.u > 0) * (c.u < 1)
-    c.ang[:, 12, 0] -= step * np.deg2rad(20)
-    c.ang[:, 13, 0] += step * np.deg2rad(30)
-
-
 def _punch(c: _Ctx) -> None:
     sh, el, _, s = _side(False)
     e = c.envelope(0.15)
@@ -277,6 +257,49 @@ def _reach(c: _Ctx, both: bool, shake: bool) -> None:
             c.ang[:, el, 0] += e * np.deg2rad(15) * c.osc()
 
 
+def _raise_hold(c: _Ctx, both: bool) -> None:
+    e = c.ramp()
+    for left in ((True, False) if both else (True,)):
+        sh, el, _, s = _side(left)
+        c.ang[:, sh, 0] -= e * np.deg2rad(150) * c.amp
+        c.ang[:, sh, 2] += s * e * np.deg2rad(15)
+        c.ang[:, el, 0] -= e * np.deg2rad(10)
+    if not both:
+        c.ang[:, 8, 0] -= e * np.deg2rad(150) * c.other * c.amp
+
+
+def _sit_down(c: _Ctx) -> None:
+    a = c.ramp() * np.deg2rad(75) * c.amp
+    for hip, knee, ankle in ((12, 13, 14), (16, 17, 18)):
+        c.ang[:, hip, 0] -= a
+        c.ang[:, knee, 0] += 2 * a
+        c.ang[:, ankle, 0] -= a
+    c.ang[:, 1, 0] += 0.4 * a
+    c.root[:, 1] -= (c.leg[0] + c.leg[1]) * (1 - np.cos(a))
+
+
+def _bow_down(c: _Ctx) -> None:
+    e = c.ramp()
+    c.ang[:, 1, 0] += e * np.deg2rad(55) * c.amp
+    c.ang[:, 2, 0] += e * np.deg2rad(15)
+
+
+def _turn_left(c: _Ctx) -> None:
+    c.ang[:, 0, 1] += c.ramp(0.8) * np.deg2rad(90) * c.amp
+    step = np.abs(np.sin(np.pi * 3 * c.u)) * (c.u > 0) * (c.u < 1)
+    c.ang[:, 12, 0] -= step * np.deg2rad(20)
+    c.ang[:, 13, 0] += step * np.deg2rad(30)
+
+
+def _arm_circles(c: _Ctx) -> None:
+    sh, el, _, s = _side(False)
+    turns = max(1.0, round(c.cycles / 1.5))
+    theta = 2 * np.pi * turns * c.u                           # forward circles
+    c.ang[:, sh, 0] -= theta
+    c.ang[:, sh, 2] += s * np.deg2rad(10) * c.envelope(0.1)
+    c.ang[:, 4, 0] -= c.other * theta                         # a little sympathy
+
+
 # Two-person motions: ``(first actor, second actor)`` callables and starting gap (m).
 def _approach(a: _Ctx, b: _Ctx) -> None:
     _walk(a, 0.8 * a.amp)
@@ -299,31 +322,47 @@ def _handshake(a: _Ctx, b: _Ctx) -> None:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One synthetic class: its name, number of actors and motion."""
+    """One synthetic class: its name, number of actors and motion.
+
+    ``reverse=True`` plays the whole sequence backwards in time: the class has
+    exactly the pose distribution of its forward twin and differs only in the
+    direction of motion (sit down / stand up, turn left / right, ...).
+    """
     name: str
     num_person: int
     motion: Callable
     gap: float = 0.0       # starting distance between two actors (m)
+    reverse: bool = False
 
 
-#: The synthetic classes, in label order (0-based).
+#: The synthetic classes, in label order (0-based). The first 16 (the demo's) are
+#: mirror pairs (wave, kick) and time-reversal pairs whose members share their
+#: pose distribution, so they are told apart only by the direction of motion.
 ACTIONS: Tuple[ActionSpec, ...] = (
     ActionSpec('wave left hand', 1, lambda c: _wave(c, True)),
     ActionSpec('wave right hand', 1, lambda c: _wave(c, False)),
-    ActionSpec('raise left arm', 1, lambda c: _raise(c, True)),
-    ActionSpec('raise right arm', 1, lambda c: _raise(c, False)),
-    ActionSpec('raise both arms', 1, _raise_both),
-    ActionSpec('clap', 1, _clap),
-    ActionSpec('squat', 1, lambda c: _squat(c)),
-    ActionSpec('jump', 1, _jump),
+    ActionSpec('raise both arms', 1, lambda c: _raise_hold(c, True)),
+    ActionSpec('lower both arms', 1, lambda c: _raise_hold(c, True), reverse=True),
+    ActionSpec('sit down', 1, _sit_down),
+    ActionSpec('stand up', 1, _sit_down, reverse=True),
+    ActionSpec('bow', 1, _bow_down),
+    ActionSpec('straighten up', 1, _bow_down, reverse=True),
+    ActionSpec('turn left', 1, _turn_left),
+    ActionSpec('turn right', 1, _turn_left, reverse=True),
+    ActionSpec('arm circles forward', 1, _arm_circles),
+    ActionSpec('arm circles backward', 1, _arm_circles, reverse=True),
     ActionSpec('kick left leg', 1, lambda c: _kick(c, True)),
     ActionSpec('kick right leg', 1, lambda c: _kick(c, False)),
-    ActionSpec('bow', 1, _bow),
-    ActionSpec('turn around', 1, _turn),
-    ActionSpec('punch right', 1, _punch),
     ActionSpec('walk towards each other', 2, _approach, gap=2.6),
+    ActionSpec('walk apart from each other', 2, _approach, gap=2.6, reverse=True),
     ActionSpec('push other person', 2, _push, gap=1.0),
     ActionSpec('shake hands', 2, _handshake, gap=1.1),
+    ActionSpec('clap', 1, _clap),
+    ActionSpec('jump', 1, _jump),
+    ActionSpec('punch right', 1, _punch),
+    ActionSpec('raise left arm', 1, lambda c: _raise(c, True)),
+    ActionSpec('raise right arm', 1, lambda c: _raise(c, False)),
+    ActionSpec('squat', 1, lambda c: _squat(c)),
 )
 
 #: Class names of the synthetic dataset (label order).
@@ -448,6 +487,8 @@ def generate_sample(label: int, body: Performer, rng: np.random.Generator,
                                 np.array([side, 0.0, rng.uniform(-0.5, 0.5)])))
 
     kp = np.stack(people)                                      # (M, T, V, 3) body-scene frame
+    if spec.reverse:
+        kp = kp[:, ::-1]                                       # time-reversed twin class
     # camera: the actors face the sensor (forward -> -z), seen from a random yaw and tilt
     view = euler_to_matrix(np.array([rng.uniform(-0.15, 0.15),
                                      np.pi + rng.uniform(-max_view, max_view),

@@ -168,3 +168,18 @@ def test_save_is_atomic_and_cli_writes_loadable_file(tmp_path):
         got = pickle.load(f)
     np.testing.assert_array_equal(got['annotations'][5]['keypoint'],
                                   data['annotations'][5]['keypoint'])
+
+
+def test_time_reversal_pairs_move_in_opposite_directions():
+    """sit down lowers the spine over time, its reversed twin stand up raises it."""
+    names = [a.name for a in ACTIONS]
+    sit, stand = names.index('sit down'), names.index('stand up')
+    assert ACTIONS[stand].reverse and not ACTIONS[sit].reverse
+    data = make_synthetic_dataset(num_classes=stand + 1, per_class=4, seed=0,
+                                  num_performers=3, noise_std=0.0)
+    for a in data['annotations']:
+        if a['label'] not in (sit, stand):
+            continue
+        y = a['keypoint'][0, :, 1, 1]                  # spine-mid height over time
+        drop = y[0] - y[-1]
+        assert (drop > 0.1) if a['label'] == sit else (drop < -0.1), (a['frame_dir'], drop)

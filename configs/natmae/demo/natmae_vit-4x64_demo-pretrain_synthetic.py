@@ -39,13 +39,13 @@ train_dataloader = dict(
     batch_size=32, num_workers=0, persistent_workers=False,
     dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=train_pipeline))
 
-max_epochs = 40
+max_epochs = 20
 optim_wrapper = dict(optimizer=dict(lr=1.5e-3))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=4,
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=2,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 4, eta_min_ratio=0.5, by_epoch=True,
-         begin=4, end=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 2, eta_min_ratio=0.5, by_epoch=True,
+         begin=2, end=max_epochs, convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=32)

@@ -44,7 +44,7 @@ val_dataloader = dict(
     dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 30
+max_epochs = 20
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0., by_epoch=True, begin=0,
          end=max_epochs, convert_to_iter_based=True),
