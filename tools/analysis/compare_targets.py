@@ -252,18 +252,24 @@ def plot(rows: List[Dict[str, Any]], path: str) -> None:
     contrasts = list(dict.fromkeys(r['contrast'] for r in rows))
     metrics = [('linear_top1', 'Linear probe top-1 (%)'), ('knn_top1', 'k-NN top-1 (%)')]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
-    width = 0.8 / max(len(contrasts), 1)
+
+    def row(label, contrast):
+        return next((r for r in rows if r['label'] == label and r['contrast'] == contrast), None)
+
+    # bars of one target side by side, centred on its tick
+    present = {label: [c for c in contrasts if row(label, c) is not None] for label in labels}
+    width = 0.8 / max(len(p) for p in present.values())
     for ax, (metric, title) in zip(axes[0], metrics):
-        for j, contrast in enumerate(contrasts):
+        for contrast in contrasts:
             xs, means, stds = [], [], []
             for i, label in enumerate(labels):
-                row = next((r for r in rows if r['label'] == label
-                            and r['contrast'] == contrast), None)
-                if row is None or row[metric + '_mean'] is None:
+                r = row(label, contrast)
+                if r is None or r[metric + '_mean'] is None:
                     continue
-                xs.append(i - 0.4 + width * (j + 0.5))
-                means.append(row[metric + '_mean'])
-                stds.append(row[metric + '_std'] or 0.0)
+                j = present[label].index(contrast)
+                xs.append(i + (j - (len(present[label]) - 1) / 2) * width)
+                means.append(r[metric + '_mean'])
+                stds.append(r[metric + '_std'] or 0.0)
             if xs:
                 name = 'no pretraining' if contrast == '-' else f'contrast: {contrast}'
                 ax.bar(xs, means, width, yerr=stds, capsize=3, label=name)
