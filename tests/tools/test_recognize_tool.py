@@ -51,7 +51,11 @@ def test_raw_skeleton_file(tiny, tool, tmp_path):
     raw = tmp_path / 'S001C001P001R001A002.skeleton'
     raw.write_text(skeleton_text(frames))
     rows = tool['main']([str(raw), tiny.lin_cfg, tiny.lin_ckpt])
-    twin = tool['main'](['--ann', tiny.ann, '--index', '0', tiny.lin_cfg, tiny.lin_ckpt])
+    one = dict(ann, keypoint=ann['keypoint'][:1])       # the twin: actor 0 only
+    with open(tmp_path / 'one.pkl', 'wb') as f:
+        pickle.dump({'split': {}, 'annotations': [one]}, f)
+    twin = tool['main'](['--ann', str(tmp_path / 'one.pkl'), '--index', '0', tiny.lin_cfg,
+                         tiny.lin_ckpt])
     # the converter re-centres on frame 0's spine mid: same input up to print precision
     assert [c for c, _, _ in rows] == [c for c, _, _ in twin]
     np.testing.assert_allclose([p for *_, p in rows], [p for *_, p in twin], atol=1e-3)
