@@ -1,7 +1,7 @@
 """tools/analysis/compare_targets.py end to end on tiny N-UCLA-shaped data:
 two targets + the random encoder, one seed, one epoch each, then the resume
-paths (finished runs skipped, a killed probe rerun, a killed pretraining
-resumed from its checkpoint) and the clear errors on bad input."""
+paths (finished runs skipped, a killed pretraining resumed from its
+checkpoint, a probe killed before its first checkpoint rerun) and the clear errors on bad input."""
 import csv
 import glob
 import importlib.util
@@ -128,22 +128,18 @@ def test_end_to_end_then_resume(setup, capsys):
     assert run(config, ann, work) == 0
     assert (_timestamps(pre_dir), _timestamps(lin_dir)) == before
 
-    # 2) killed during the probe: the pretraining is reused, the probe reruns
-    os.remove(work / 'results' / 'joint_con-none_seed0.json')
-    os.remove(lin_dir / 'stage_result.json')
-    os.remove(lin_dir / 'last_checkpoint')
-    assert run(config, ann, work) == 0
-    assert _timestamps(pre_dir) == before[0]
-    assert len(_timestamps(lin_dir)) == len(before[1]) + 1
-
-    # 3) killed during pretraining (checkpoint written, stage not finished): resumed
+    # 2) killed during pretraining (checkpoint written, stage unfinished) and before the
+    #    probe's first checkpoint: the pretraining resumes, the probe reruns from scratch
     os.remove(work / 'results' / 'joint_con-none_seed0.json')
     os.remove(pre_dir / 'stage_result.json')
     os.remove(lin_dir / 'stage_result.json')
+    os.remove(lin_dir / 'last_checkpoint')
     assert run(config, ann, work) == 0
-    stage = json.load(open(pre_dir / 'stage_result.json'))
-    assert stage['resumed_from'].endswith('epoch_1.pth')
+    assert json.load(open(pre_dir / 'stage_result.json'))['resumed_from'].endswith('epoch_1.pth')
+    assert json.load(open(lin_dir / 'stage_result.json'))['resumed_from'] is None
     assert len(_timestamps(pre_dir)) == len(before[0]) + 1
+    assert len(_timestamps(lin_dir)) == len(before[1]) + 1
+    assert osp.exists(work / 'results' / 'joint_con-none_seed0.json')
 
     # different settings in the same work dir are refused
     capsys.readouterr()
