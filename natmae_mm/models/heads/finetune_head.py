@@ -37,6 +37,9 @@ class MAMPFinetuneHead(BaseHead):
                  loss_cls: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None, **kwargs) -> None:
         loss_cls = loss_cls or dict(type='CrossEntropyLoss')
+        # One (K,) score vector per sample, as MMAction2's GCNHead: with BaseHead's
+        # default (None) predictions stay (num_clips, K) and AccMetric mis-scores them.
+        kwargs.setdefault('average_clips', 'prob')
         super().__init__(num_classes, in_channels, loss_cls=loss_cls, init_cfg=init_cfg,
                          **kwargs)
         self.num_joints = num_joints

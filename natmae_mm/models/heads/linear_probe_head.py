@@ -35,6 +35,9 @@ class LinearProbeHead(BaseHead):
                  loss_cls: Optional[Dict] = None, init_std: float = 0.01,
                  init_cfg: Optional[Dict] = None, **kwargs) -> None:
         loss_cls = loss_cls or dict(type='CrossEntropyLoss')
+        # One (K,) score vector per sample, as MMAction2's GCNHead: with BaseHead's
+        # default (None) predictions stay (num_clips, K) and AccMetric mis-scores them.
+        kwargs.setdefault('average_clips', 'prob')
         super().__init__(num_classes, in_channels, loss_cls=loss_cls, init_cfg=init_cfg,
                          **kwargs)
         self.init_std = init_std
