@@ -43,12 +43,8 @@ test_dataloader = val_dataloader
 
 # Override with --cfg-options model.backbone.init_cfg.checkpoint=PATH
 pretrained = 'work_dirs/pretrain_nucla/epoch_400.pth'
-# average_clips='prob' (MMAction2's GCNHead default): with the BaseHead
-# default None, test scores stay (N, 1, K) and AccMetric mis-scores them
-# (top-1 = top-5 = 10.0 was seen); this makes them (N, K).
 model = dict(
     # the encoder's token grid must match the pretrained one (20 joints, 64 frames)
     backbone=dict(num_frames=clip_len, num_joints=num_joints,
                   init_cfg=dict(checkpoint=pretrained)),
-    cls_head=dict(num_classes=num_classes,
-                  average_clips='prob'))
+    cls_head=dict(num_classes=num_classes))
