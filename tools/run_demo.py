@@ -245,10 +245,12 @@ class Demo:
                 return dict(accuracy(preds), checkpoint=ckpt, config=cfg)
             results[kind] = self.stage(name, train_and_test, [preds])
 
+            # k-NN on the probe's frozen encoder: the same random weights as linear_random
             knn_json = osp.join(w, f'knn_{kind}.json')
-            self.stage(f'knn_{kind}', lambda cfg=cfg, weights=weights, knn_json=knn_json: {
+            ckpt = results[kind]['checkpoint']
+            self.stage(f'knn_{kind}', lambda cfg=cfg, ckpt=ckpt, knn_json=knn_json: {
                 k: v for k, v in self.run_in_process('tools/analysis/knn_eval.py', [
-                    cfg, weights or 'none', '--k', '20', '--out', knn_json]).items()
+                    cfg, ckpt, '--k', '20', '--out', knn_json]).items()
                 if k in ('top1', 'top5')}, [knn_json])
 
         figs = [osp.join(w, 'tsne_pretrained.png'), osp.join(w, 'tsne_random.png'),
@@ -260,7 +262,8 @@ class Demo:
                 pre_cfg, pre_ckpt, '--out', figs[0], '--classes', n,
                 '--title', 'NAT-MAE pretrained encoder (val split)'])
             self.run_in_process('tools/analysis/tsne.py', [
-                self.linear_config('linear_random', None), 'none', '--out', figs[1],
+                self.state['stages']['linear_random']['config'],
+                self.state['stages']['linear_random']['checkpoint'], '--out', figs[1],
                 '--classes', n, '--title', 'random encoder (val split)'])
             self.run_in_process('tools/analysis/confusion_matrix.py', [
                 '--pred', osp.join(w, 'linear_pretrained', 'preds.pkl'), '--out', figs[2]])

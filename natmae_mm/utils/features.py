@@ -235,7 +235,7 @@ def load_analysis_config(path: str, cfg_options: Optional[dict] = None) -> Confi
 
 
 def build_model_from_checkpoint(cfg: Config, checkpoint: Optional[str],
-                                strict: bool = True) -> torch.nn.Module:
+                                strict: bool = True, seed: int = 0) -> torch.nn.Module:
     """Build ``cfg.model`` and load ``checkpoint`` (safe loader); eval mode on CPU.
 
     ``strict=False`` accepts a checkpoint that covers only part of the model
@@ -244,7 +244,8 @@ def build_model_from_checkpoint(cfg: Config, checkpoint: Optional[str],
 
     Any ``init_cfg`` of type ``Pretrained`` inside the model is dropped: the
     weights come from ``checkpoint``. ``checkpoint=None`` keeps the random
-    initialisation (the baseline of the demo).
+    initialisation (a baseline), drawn after ``torch.manual_seed(seed)`` so that it
+    is the same in every process.
     """
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
@@ -254,6 +255,8 @@ def build_model_from_checkpoint(cfg: Config, checkpoint: Optional[str],
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     model_cfg = _drop_pretrained(Config(cfg.model).to_dict() if not isinstance(cfg.model, dict)
                                  else cfg.model)
+    if checkpoint is None:
+        torch.manual_seed(seed)
     model = MODELS.build(model_cfg)
     logger = MMLogger.get_current_instance()
     level = logger.level
