@@ -37,11 +37,12 @@ param_scheduler = [
 # One process, batch 128 (the recipe: 256 in total), lr scaled linearly from
 # 0.1 at 256 to 0.05.
 optim_wrapper = dict(optimizer=dict(lr=0.05))
+# No worker processes: on a 2-core machine they compete with the compute threads.
 train_dataloader = dict(
-    batch_size=128, num_workers=1, persistent_workers=True,
+    batch_size=128, num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=128, num_workers=1, persistent_workers=True,
+    batch_size=128, num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 default_hooks = dict(logger=dict(interval=4), checkpoint=dict(interval=10, max_keep_ckpts=1))

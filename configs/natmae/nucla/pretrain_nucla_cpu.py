@@ -29,8 +29,10 @@ model = dict(
 
 # One process, batch 32 (lr 1e-3 as in MAMP's per-GPU batch of 32). One
 # loader worker: the machine has two cores, both used by torch's threads.
+# No worker process: on a 2-core machine it competes with the two compute
+# threads (measured 0.52 s/iteration in-process vs 0.67 s with one worker).
 train_dataloader = dict(
-    batch_size=32, num_workers=1, persistent_workers=True,
+    batch_size=32, num_workers=0, persistent_workers=False,
     dataset=dict(pipeline=train_pipeline))
 
 # 100 epochs with MAMP's proportions: 5% linear warm-up (5 epochs), then
