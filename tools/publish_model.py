@@ -14,16 +14,16 @@ the output is written to a temporary name and renamed (atomic).
 """
 import argparse
 import hashlib
-import os
+import io
 import os.path as osp
 import sys
-import tempfile
 import time
 from typing import List, Optional
 
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
+from natmae_mm.utils.atomic import atomic_write_bytes  # noqa: E402
 from natmae_mm.utils.checkpoint import safe_torch_load  # noqa: E402
 
 KEEP = ('state_dict', 'meta')
@@ -55,19 +55,13 @@ def publish(in_file: str, out_name: str, date: Optional[str] = None) -> str:
     out['state_dict'] = {k: v.cpu() for k, v in state.items()}
     if out_name.endswith('.pth'):
         out_name = out_name[:-len('.pth')]
-    out_dir = osp.dirname(osp.abspath(out_name))
-    os.makedirs(out_dir, exist_ok=True)
     date = date or time.strftime('%Y%m%d', time.gmtime())
-    fd, tmp = tempfile.mkstemp(suffix='.pth.tmp', dir=out_dir)
-    os.close(fd)
-    try:
-        torch.save(out, tmp)
-        final = f'{out_name}_{date}-{sha256_of(tmp)[:8]}.pth'
-        os.replace(tmp, final)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    # serialise once in memory: the file name carries the hash of these bytes
+    buffer = io.BytesIO()
+    torch.save(out, buffer)
+    data = buffer.getvalue()
+    final = f'{out_name}_{date}-{hashlib.sha256(data).hexdigest()[:8]}.pth'
+    atomic_write_bytes(final, data)
     return final
 
 

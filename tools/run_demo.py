@@ -131,10 +131,8 @@ class Demo:
         ds = {k: f'dict(ann_file=ann_file, num_classes=num_classes{v})' for k, v in pipe.items()}
         lines += [b.format(**ds) for b in body]
         path = osp.join(self.work, 'configs', name + '.py')
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
-            f.write('\n'.join(lines) + '\n')
-        os.replace(path + '.tmp', path)
+        from natmae_mm.utils.atomic import atomic_write_text
+        atomic_write_text(path, '\n'.join(lines) + '\n')
         return path
 
     def pretrain_config(self) -> str:

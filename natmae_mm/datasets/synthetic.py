@@ -27,13 +27,12 @@ The output is MMAction2's skeleton annotation dict::
 
 Train/val are split by performer, like NTU's cross-subject protocol.
 """
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+
+from natmae_mm.utils.atomic import atomic_pickle_dump
 
 NUM_JOINTS = 25
 
@@ -579,14 +578,4 @@ def make_synthetic_dataset(num_classes: int = len(ACTIONS), per_class: int = 40,
 
 def save_annotation(data: Dict, path: str) -> None:
     """Pickle ``data`` to ``path`` atomically (temporary file in the same folder + rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.pkl', dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_pickle_dump(data, path)

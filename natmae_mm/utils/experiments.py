@@ -31,12 +31,12 @@ import logging
 import math
 import os
 import os.path as osp
-import tempfile
 import time
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
+from .atomic import atomic_write_text  # noqa: F401  (re-exported for the tools)
 from .checkpoint import safe_torch_load
 
 STAGE_RESULT = 'stage_result.json'
@@ -48,27 +48,6 @@ class ExperimentError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------- files
-def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``.
-
-    A reader (or a resumed run) sees either the old file or the complete new
-    one, never a half-written file.
-    """
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + osp.basename(path), suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def atomic_write_json(path: str, obj: Any) -> None:
     """Atomically write ``obj`` as indented JSON (see :func:`atomic_write_text`)."""
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + '\n')

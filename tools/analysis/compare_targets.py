@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from natmae_mm.utils.atomic import atomic_path
 from natmae_mm.utils.experiments import (
     ExperimentError,
     atomic_write_json,
@@ -279,10 +280,11 @@ def plot(rows: List[Dict[str, Any]], path: str) -> None:
         ax.set_ylabel('top-1 (%)')
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path + '.tmp.png'
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path, suffix='.png') as tmp:
+            fig.savefig(tmp, dpi=100)
+    finally:
+        plt.close(fig)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -13,15 +13,14 @@ The result is ``{'state_dict': {'backbone.<name>': tensor}, 'meta': {...}}``,
 read with the safe loader and written atomically (temporary name + rename).
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import tempfile
 from typing import Dict, List, Optional
 
 import torch
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
+from natmae_mm.utils.atomic import atomic_torch_save  # noqa: E402
 from natmae_mm.utils.checkpoint import safe_torch_load  # noqa: E402
 
 PREFIX = 'backbone.'
@@ -45,17 +44,7 @@ def extract(in_file: str, out_file: str) -> Dict[str, torch.Tensor]:
     meta = dict(ckpt.get('meta') or {})
     meta['extracted_from'] = osp.basename(in_file)
     meta['extracted_prefix'] = PREFIX
-    out_dir = osp.dirname(osp.abspath(out_file))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix='.pth.tmp', dir=out_dir)
-    os.close(fd)
-    try:
-        torch.save(dict(state_dict=backbone, meta=meta), tmp)
-        os.replace(tmp, out_file)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_torch_save(dict(state_dict=backbone, meta=meta), out_file)
     return backbone
 
 

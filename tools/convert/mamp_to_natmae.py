@@ -23,6 +23,9 @@ from typing import Dict, List, Tuple
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+from natmae_mm.utils.atomic import atomic_torch_save  # noqa: E402
+
 DECODER_MAP = {
     'decoder_embed.': 'neck.decoder_embed.',
     'mask_token': 'neck.mask_token',
@@ -101,14 +104,7 @@ def convert(src: str, dst: str) -> dict:
                 mamp_args={k: _plain(v) for k, v in vars(args).items()}
                 if isinstance(args, argparse.Namespace) else None,
                 epoch=_plain(ckpt.get('epoch')), dropped_keys=dropped)
-    os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
-    tmp = f'{dst}.tmp{os.getpid()}'
-    try:
-        torch.save(dict(state_dict=state_dict, meta=meta), tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    atomic_torch_save(dict(state_dict=state_dict, meta=meta), dst)
     return meta
 
 

@@ -6,14 +6,13 @@ with :meth:`ConversionReport.summary`. The annotation file is written to a
 temporary name in the target directory and moved into place with
 ``os.replace``, so an interrupted run never leaves a half-written file.
 """
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
+
+from natmae_mm.utils.atomic import atomic_pickle_dump
 
 
 class ConversionError(ValueError):
@@ -86,22 +85,6 @@ def make_annotation(frame_dir: str, label: int, keypoint: np.ndarray) -> Dict:
                 keypoint=keypoint)
 
 
-def atomic_dump_pickle(obj, path: str) -> None:
-    """Pickle ``obj`` to ``path`` through a temporary file and ``os.replace``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.', suffix='.tmp',
-                               dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def write_annotation_file(annotations: List[Dict], splits: Dict[str, List[str]],
@@ -109,7 +92,7 @@ def write_annotation_file(annotations: List[Dict], splits: Dict[str, List[str]],
     """Write ``{'split', 'annotations'}`` atomically; split lists keep only converted samples."""
     names = {a['frame_dir'] for a in annotations}
     split = {k: [n for n in v if n in names] for k, v in splits.items()}
-    atomic_dump_pickle(dict(split=split, annotations=annotations), path)
+    atomic_pickle_dump(dict(split=split, annotations=annotations), path)
 
 
 def _guarded(task) -> Tuple[str, object]:

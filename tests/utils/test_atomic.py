@@ -1,0 +1,36 @@
+"""Atomic writers: the destination holds the old or the complete new content, never a part."""
+import os
+import pickle
+
+import pytest
+import torch
+
+from natmae_mm.utils.atomic import (
+    atomic_path,
+    atomic_pickle_dump,
+    atomic_torch_save,
+    atomic_write_text,
+)
+
+
+def test_failure_leaves_old_file_and_no_temporary(tmp_path):
+    dest = tmp_path / 'out.txt'
+    dest.write_text('old')
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(str(dest)) as tmp:
+            with open(tmp, 'w') as f:
+                f.write('half')
+            raise KeyboardInterrupt
+    assert dest.read_text() == 'old'
+    assert os.listdir(tmp_path) == ['out.txt']
+
+
+def test_writers_round_trip_and_create_folders(tmp_path):
+    atomic_write_text(str(tmp_path / 'a' / 'x.md'), 'täble')
+    assert (tmp_path / 'a' / 'x.md').read_text(encoding='utf-8') == 'täble'
+    atomic_pickle_dump({'k': [1, 2]}, str(tmp_path / 'b' / 'x.pkl'))
+    with open(tmp_path / 'b' / 'x.pkl', 'rb') as f:
+        assert pickle.load(f) == {'k': [1, 2]}
+    atomic_torch_save({'w': torch.arange(3)}, str(tmp_path / 'c.pth'))
+    assert torch.load(tmp_path / 'c.pth', weights_only=True)['w'].tolist() == [0, 1, 2]
+    assert sorted(os.listdir(tmp_path)) == ['a', 'b', 'c.pth']
