@@ -61,3 +61,30 @@ def test_rejects_wrong_configs_and_flags(tmp_path, tiny_config):
     if not __import__('torch').cuda.is_available():
         with pytest.raises(SystemExit, match='CUDA'):
             bench.main([tiny_config, '--amp', 'bf16'])
+
+
+def test_breakdown_splits_flops_into_attention_and_linear_matmuls(tiny_config, capsys):
+    res = bench.main([tiny_config, '--batch-size', '2', '--steps', '1', '--warmup', '0',
+                      '--matmul-size', '128', '--breakdown', '--no-contrast'])
+    flops = res['breakdown']['flops']
+    # attention matmuls (QK^T and AV: 2 * 2 * N^2 * d each forward; backward = 2 x forward)
+    # of 2 persons: encoder blocks on N_vis = L / 2 visible tokens, decoder block on all L
+    L = T // L_SEG * V
+    n_vis, dec_dim = L // 2, 8
+    attention = 2 * (DEPTH * 3 * 4 * n_vis ** 2 * D + 1 * 3 * 4 * L ** 2 * dec_dim)
+    assert flops['attention'] == pytest.approx(attention, rel=1e-9)
+    assert flops['attention'] + flops['linear matmul'] == pytest.approx(flops['total'])
+    times = res['breakdown']['times']
+    assert times['linear matmul'] > 0 and times['attention'] > 0
+    out = capsys.readouterr().out
+    assert 'time per operator group' in out and 'linear matmul' in out
+
+
+def test_op_groups():
+    assert bench.op_group('aten::_scaled_dot_product_flash_attention_for_cpu') == 'attention'
+    assert bench.op_group('aten::bmm') == 'attention'
+    assert bench.op_group('aten::addmm') == 'linear matmul'
+    assert bench.op_group('aten::native_layer_norm_backward') == 'layernorm + gelu'
+    assert bench.op_group('Optimizer.step#AdamW.step') == 'optimizer'
+    assert bench.op_group('aten::copy_') == 'other'
+    assert bench.op_group('aten::mm_backward_like') == 'other'  # exact names only for aten ops

@@ -13,17 +13,26 @@ step) on random skeletons shaped like the config's model, and reports:
   post-warm-up baseline divided by the batch; on CPU the growth of the
   process's peak RSS (``ru_maxrss``) over a baseline taken after one 1-sample
   step, divided by ``batch - 1`` (the 1-sample step's activations are part of
-  the baseline).
+  the baseline);
+* with ``--breakdown``: where the step time goes. Extra steps run under
+  ``torch.profiler``; operator self-times are grouped into linear-layer matmuls
+  (``mm``/``addmm``), the attention kernel (fused SDPA, or ``bmm`` + softmax
+  when eager), LayerNorm/GELU, the optimizer and everything else, and each
+  matmul group is paired with its FLOPs from the counter (linear layers are
+  ``mm``/``addmm`` there, attention is ``bmm``) to give its own GFLOP/s. This
+  says which part keeps the step below the matmul rate.
 
 Example:
     python tools/analysis/benchmark_pretrain.py configs/natmae/pretrain_ntu60.py \
-        --batch-size 4 --steps 5 [--no-contrast] [--attention eager] [--amp bf16]
+        --batch-size 4 --steps 5 [--no-contrast] [--attention eager] [--amp bf16] \
+        [--breakdown]
 """
 import argparse
 import copy
 import resource
 import sys
 import time
+from collections import defaultdict
 from typing import Dict
 
 import torch
@@ -45,6 +54,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='override the attention kernel of encoder and decoder')
     p.add_argument('--amp', choices=['bf16'], default=None, help='bf16 autocast (CUDA only)')
     p.add_argument('--matmul-size', type=int, default=2048)
+    p.add_argument('--breakdown', action='store_true',
+                   help='profile extra steps and print time and GFLOP/s per operator group')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
     args = p.parse_args(argv)
     if args.batch_size < 2:
@@ -105,7 +116,25 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def flops_per_sample(model_cfg: dict, args, device: torch.device) -> float:
+#: operator-name -> group of the ``--breakdown`` table (first match wins).
+OP_GROUPS = (
+    ('attention', ('scaled_dot_product', 'flash_attention', 'aten::bmm', 'aten::baddbmm',
+                   'aten::_softmax', 'aten::_softmax_backward_data')),
+    ('linear matmul', ('aten::mm', 'aten::addmm')),
+    ('layernorm + gelu', ('layer_norm', 'gelu')),
+    ('optimizer', ('adam', '_foreach', 'Optimizer.')),
+)
+
+
+def op_group(name: str) -> str:
+    for group, keys in OP_GROUPS:
+        if any(name == k or (not k.startswith('aten::') and k in name) for k in keys):
+            return group
+    return 'other'
+
+
+def flop_counts(model_cfg: dict, args, device: torch.device) -> Dict[str, float]:
+    """FLOPs of one training step per sample: ``total``, ``attention`` (bmm), ``linear matmul``."""
     eager = copy.deepcopy(model_cfg)
     eager['backbone']['attention'] = 'eager'
     eager['neck']['attention'] = 'eager'
@@ -114,7 +143,48 @@ def flops_per_sample(model_cfg: dict, args, device: torch.device) -> float:
     with FlopCounterMode(display=False) as counter:
         losses = model(**data, mode='loss')
         sum(v for k, v in losses.items() if 'loss' in k).backward()
-    return counter.get_total_flops() / args.batch_size
+    per_op = counter.get_flop_counts().get('Global', {})
+    by_name = defaultdict(float)
+    for op, n in per_op.items():
+        by_name[str(op).split('.')[1] if '.' in str(op) else str(op)] += n  # aten.mm -> mm
+    n = args.batch_size
+    return {'total': counter.get_total_flops() / n,
+            'attention': (by_name['bmm'] + by_name['baddbmm']) / n,
+            'linear matmul': (by_name['mm'] + by_name['addmm']) / n}
+
+
+def flops_per_sample(model_cfg: dict, args, device: torch.device) -> float:
+    return flop_counts(model_cfg, args, device)['total']
+
+
+def time_breakdown(model, optim, batches, device: torch.device) -> Dict[str, float]:
+    """Seconds of operator self-time per group over ``batches`` (torch.profiler)."""
+    from torch.profiler import ProfilerActivity, profile
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == 'cuda' else [])
+    with profile(activities=acts) as prof:
+        for data in batches:
+            model.train_step(data, optim)
+        _sync(device)
+    groups = defaultdict(float)
+    for evt in prof.key_averages():
+        t = (getattr(evt, 'self_device_time_total', 0) if device.type == 'cuda'
+             else evt.self_cpu_time_total)
+        groups[op_group(evt.key)] += t / 1e6
+    return dict(groups)
+
+
+def print_breakdown(times: Dict[str, float], flops: Dict[str, float], num_samples: int,
+                    peak: float) -> None:
+    total = sum(times.values())
+    print(f'time per operator group (torch.profiler self time, {num_samples} samples):')
+    for group in [g for g, _ in OP_GROUPS] + ['other']:
+        t = times.get(group, 0.)
+        line = f'  {group:17s} {100 * t / max(total, 1e-12):5.1f}% of step time'
+        if group in flops and t > 0:
+            rate = flops[group] * num_samples / t / 1e9
+            line += (f' | {flops[group] / 1e9:6.2f} GFLOP/sample at {rate:6.1f} GFLOP/s '
+                     f'= {100 * rate / peak:5.1f}% of matmul')
+        print(line)
 
 
 def main(argv=None) -> Dict[str, float]:
@@ -154,8 +224,12 @@ def main(argv=None) -> Dict[str, float]:
         mem = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base) / (
             args.batch_size - 1)
 
+    times = None
+    if args.breakdown:
+        times = time_breakdown(model, optim, batches[args.warmup:], device)
     del model, optim, batches
-    flops = flops_per_sample(cfg, args, device)  # after the memory measurement
+    counts = flop_counts(cfg, args, device)  # after the memory measurement
+    flops = counts['total']
     sps = args.batch_size * args.steps / elapsed
     achieved = flops * sps / 1e9
     res = dict(samples_per_s=sps, ms_per_step=1e3 * elapsed / args.steps,
@@ -172,6 +246,9 @@ def main(argv=None) -> Dict[str, float]:
           f'{achieved:.1f} GFLOP/s = {100 * res["fraction_of_matmul"]:.1f}%')
     print(f'peak memory per sample: {res["peak_mem_mib_per_sample"]:.1f} MiB '
           f'({"CUDA max_memory_allocated" if device.type == "cuda" else "CPU ru_maxrss growth"})')
+    if times is not None:
+        print_breakdown(times, counts, args.batch_size * args.steps, peak_matmul)
+        res['breakdown'] = dict(times=times, flops=counts)
     return res
 
 
