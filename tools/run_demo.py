@@ -38,7 +38,7 @@ LINEAR_CFG = osp.join(DEMO_CFG, 'vit-4x64_demo-linear_synthetic.py')
 
 #: Sizes of a full and a tiny run. The full sizes are those of the demo configs.
 PROFILES = {
-    'full': dict(num_classes=16, per_class=40, num_performers=10, min_frames=40, max_frames=100,
+    'full': dict(num_classes=16, per_class=80, num_performers=10, min_frames=40, max_frames=100,
                  pretrain_epochs=None, linear_epochs=None, model=None),
     'tiny': dict(num_classes=4, per_class=6, num_performers=3, min_frames=20, max_frames=30,
                  pretrain_epochs=1, linear_epochs=1,

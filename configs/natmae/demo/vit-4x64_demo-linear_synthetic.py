@@ -8,7 +8,7 @@ _base_ = ['../benchmarks/vit-8x256_8xb32-linear-coslr-100e_ntu60-xsub-3d.py']
 # Demo sizes (shared with the other demo config; synthetic data: 16 classes)
 ann_file = 'demo_output/data/synthetic.pkl'
 num_classes = 16
-clip_len = 40            # frames after crop-resize (real recipes: 120)
+clip_len = 24            # frames after crop-resize (real recipes: 120)
 segment_len = 4
 embed_dim = 64           # encoder 4 x 64, 4 heads (real: 8 x 256, 8 heads)
 depth = 4
@@ -44,7 +44,7 @@ val_dataloader = dict(
     dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 20
+max_epochs = 10          # 24 steps per epoch
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=0., by_epoch=True, begin=0,
          end=max_epochs, convert_to_iter_based=True),
