@@ -1,6 +1,6 @@
 # Demo linear probe on the synthetic skeleton actions: the NTU-60 X-sub linear
 # recipe (frozen encoder, mean pooling, BN + linear, SGD cosine) with the demo
-# encoder size, 40-frame clips, a short schedule and the synthetic data.
+# encoder size, 24-frame clips, a short schedule and the synthetic data.
 # tools/run_demo.py points model.backbone.init_cfg.checkpoint at the
 # extracted pretrained backbone (or sets init_cfg=None for the random baseline).
 _base_ = ['../benchmarks/vit-8x256_8xb32-linear-coslr-100e_ntu60-xsub-3d.py']
