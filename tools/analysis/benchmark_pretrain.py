@@ -153,10 +153,6 @@ def flop_counts(model_cfg: dict, args, device: torch.device) -> Dict[str, float]
             'linear matmul': (by_name['mm'] + by_name['addmm']) / n}
 
 
-def flops_per_sample(model_cfg: dict, args, device: torch.device) -> float:
-    return flop_counts(model_cfg, args, device)['total']
-
-
 def time_breakdown(model, optim, batches, device: torch.device) -> Dict[str, float]:
     """Seconds of operator self-time per group over ``batches`` (torch.profiler)."""
     from torch.profiler import ProfilerActivity, profile
