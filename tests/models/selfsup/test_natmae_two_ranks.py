@@ -36,6 +36,9 @@ def _worker(rank, port, out_dir):
                         synced_queue=model.contrast.queue.clone(),
                         synced_ptr=model.contrast.queue_ptr.clone()),
                    os.path.join(out_dir, f'rank{rank}.pt'))
+        # both ranks are done before either tears gloo down: a rank that destroys the group
+        # while its peer is still in a collective can abort the peer (seen once in CI: SIGABRT)
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 
