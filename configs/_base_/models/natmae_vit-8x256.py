@@ -37,9 +37,13 @@ model = dict(
     head=dict(type='SkeletonReconstructionHead', loss=dict(type='MaskedMSELoss')),
     target_generator=dict(type='NATTarget', segment_len=segment_len),
     # Paper: mu = 0.999 (paper convention), N_Q = 65536, tau = 0.07, lambda = 1e-4.
+    # State (momentum encoder + key queue) here, the loss in the head; lambda is
+    # the loss's loss_weight and set nowhere else.
     contrast=dict(
-        type='MomentumContrastNeck',
+        type='MomentumKeyQueue',
         momentum=0.999,
         queue_len=65536,
-        temperature=0.07,
-        loss_weight=1e-4))
+        instance='sample',
+        head=dict(
+            type='SkeletonContrastHead',
+            loss=dict(type='InfoNCELoss', temperature=0.07, loss_weight=1e-4))))

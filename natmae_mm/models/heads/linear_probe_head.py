@@ -1,10 +1,11 @@
 """Linear-probe head of MAMP / NAT-MAE (linear evaluation protocol).
 
-The frozen encoder's tokens are global-average-pooled over persons, time
-segments and joints, normalised by a parameter-free BatchNorm (MoCo v3 / MAE
-linear probing) and classified by one linear layer:
+The frozen encoder's tokens are global-average-pooled over time segments and
+joints, then persons (:func:`~natmae_mm.models.utils.mean_pool_tokens`, the
+representation NATMAE.extract_feat also gives), normalised by a parameter-free
+BatchNorm (MoCo v3 / MAE linear probing) and classified by one linear layer:
 
-    logits = W * BN(mean_{m, t, v} z[:, m, :, t, v]) + b
+    logits = W * BN(mean_m mean_{t, v} z[:, m, :, t, v]) + b
 
 Input is what ``RecognizerGCN`` passes from ``SkeletonTransformer``:
 ``(N, M, C_e, T', V)``; output ``(N, num_classes)``.
@@ -15,6 +16,8 @@ import torch
 import torch.nn as nn
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
+
+from ..utils import mean_pool_tokens
 
 
 @MODELS.register_module()
@@ -56,5 +59,6 @@ class LinearProbeHead(BaseHead):
         if x.dim() != 5 or x.shape[2] != self.in_channels:
             raise ValueError(f'{type(self).__name__} expects features (N, M, C={self.in_channels}'
                              f', T, V), got {tuple(x.shape)}')
-        x = x.mean(dim=(1, 3, 4))  # (N, C_e)
+        tokens = x.flatten(3).transpose(2, 3)  # (N, M, T'*V, C_e), a view
+        x = mean_pool_tokens(tokens, num_persons=x.shape[1])  # (N, C_e)
         return self.fc(self.bn(x))  # (N, num_classes)

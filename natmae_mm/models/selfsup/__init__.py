@@ -1,2 +1,2 @@
-
+from .momentum_queue import MomentumKeyQueue  # noqa: F401
 from .natmae import NATMAE  # noqa: F401

@@ -4,14 +4,53 @@
 masked skeleton, the decoder reconstructs every token, the loss on masked
 tokens compares it with the target (NAT, Eq. 5, by default); the optional
 contrastive branch (``contrast=None`` is "Ours w/o Con") adds InfoNCE against
-a momentum encoder fed the full skeleton.
+a momentum encoder fed the full skeleton. The two branches have the same
+shape: state and targets on the algorithm side (target generator; momentum
+encoder + key queue), the loss in a stateless head built from a ``loss=``
+config (reconstruction head; contrast head).
 """
-from typing import Dict, List, Optional, Union
+import copy
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.model import BaseModel
+
+from ..heads.contrast_head import DEFAULT_CONTRAST_LOSS
+from ..utils import mean_pool_tokens
+
+# Keys of the pre-split ``MomentumContrastNeck`` config that now belong to the
+# contrast head's loss (``temperature`` = tau, ``loss_weight`` = lambda).
+LEGACY_LOSS_KEYS = ('temperature', 'loss_weight')
+
+
+def split_contrast_config(contrast: dict) -> Tuple[dict, dict]:
+    """Split ``model.contrast`` into the momentum-queue config and the head config.
+
+    ``contrast`` is the :class:`MomentumKeyQueue` config (``type`` defaults to
+    ``'MomentumKeyQueue'``) plus a ``head`` entry, the
+    :class:`SkeletonContrastHead` config (default: InfoNCE with the paper's
+    tau = 0.07 and lambda = 1e-4). Configs written for the old
+    ``MomentumContrastNeck`` set ``temperature`` and ``loss_weight`` at the top
+    level; those are moved into ``head.loss`` (where they override the head's
+    entries), so such configs build the same model.
+
+    Args:
+        contrast (dict): the ``contrast=`` config of :class:`NATMAE`.
+
+    Returns:
+        tuple[dict, dict]: the momentum-queue config and the head config.
+    """
+    cfg = copy.deepcopy(dict(contrast))
+    cfg.setdefault('type', 'MomentumKeyQueue')
+    head = cfg.pop('head', None)
+    head = dict(type='SkeletonContrastHead') if head is None else dict(head)
+    legacy = {k: cfg.pop(k) for k in LEGACY_LOSS_KEYS if k in cfg}
+    if legacy:
+        loss = head.get('loss')
+        head['loss'] = dict(dict(DEFAULT_CONTRAST_LOSS) if loss is None else loss, **legacy)
+    return cfg, head
 
 
 @MODELS.register_module()
@@ -23,8 +62,13 @@ class NATMAE(BaseModel):
         neck: a :class:`SkeletonMAEDecoder` config.
         head: a :class:`SkeletonReconstructionHead` config.
         target_generator: ``NATTarget`` / ``SegmentNormTarget`` / ``MotionTarget``.
-        contrast: a :class:`MomentumContrastNeck` config (its ``encoder`` is
-            this backbone) or None to train without the contrastive branch.
+        contrast: the contrastive branch or None to train without it ("Ours
+            w/o Con"): a :class:`MomentumKeyQueue` config (``momentum`` mu,
+            ``queue_len`` N_Q, ``instance``; its ``encoder`` is this backbone,
+            handed over once here) with a ``head`` entry, the
+            :class:`SkeletonContrastHead` config whose
+            ``loss=dict(type='InfoNCELoss', temperature=0.07, loss_weight=1e-4)``
+            holds tau and lambda (see :func:`split_contrast_config`).
         data_preprocessor: defaults to MMAction2's ``ActionDataPreprocessor``.
 
     Inputs are ``(N, num_clips, M, T, V, C)`` as packed by ``PackActionInputs``
@@ -47,8 +91,11 @@ class NATMAE(BaseModel):
         self.neck = MODELS.build(neck)
         self.head = MODELS.build(head)
         self.target_generator = MODELS.build(target_generator)
-        self.contrast = (MODELS.build(contrast, default_args=dict(encoder=self.backbone))
-                         if contrast else None)
+        self.contrast = self.contrast_head = None
+        if contrast:
+            queue_cfg, head_cfg = split_contrast_config(contrast)
+            self.contrast = MODELS.build(queue_cfg, default_args=dict(encoder=self.backbone))
+            self.contrast_head = MODELS.build(head_cfg)
 
     @staticmethod
     def _skeletons(inputs: torch.Tensor) -> torch.Tensor:
@@ -71,7 +118,12 @@ class NATMAE(BaseModel):
         target = self.target_generator(x)  # Eq. 5 (NAT) by default, (N*M, L, l*C)
         losses = dict(loss_rec=self.head.loss(pred, target, mask))  # Eq. 7
         if self.contrast is not None:  # Eqs. 8-9, weighted by lambda
-            losses.update(self.contrast.loss(latent, x, self.backbone, num_persons=M))
+            self.contrast.update_momentum_encoder()  # EMA: xi <- mu * xi + (1 - mu) * theta
+            query = self.contrast.instances(latent, M)  # OE_mask^GAP, (N', C_e)
+            key = self.contrast.keys(x, M)  # ME^GAP of the full skeletons, (N', C_e)
+            queue, valid = self.contrast.negatives()  # (N_Q, C_e), (N_Q,)
+            losses.update(self.contrast_head.loss(query, key, queue, valid))
+            self.contrast.enqueue(key)  # the current batch replaces the oldest keys
         return losses
 
     def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -87,8 +139,7 @@ class NATMAE(BaseModel):
         x = self._skeletons(inputs)  # (N*nc, M, T, V, C)
         B, M = x.shape[:2]
         tokens = self.backbone.forward_tokens(x.reshape(B * M, *x.shape[2:]))  # (B*M, L, C_e)
-        feat = tokens.mean(dim=1).reshape(B, M, -1).mean(dim=1)  # (N*nc, C_e)
-        return feat.reshape(N, B // N, -1).mean(dim=1)  # (N, C_e)
+        return mean_pool_tokens(tokens, num_persons=M, num_clips=B // N)  # (N, C_e)
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
                 mode: str = 'tensor'):

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.optim import OptimWrapper
 
@@ -9,7 +10,10 @@ T, V, M = 8, 5, 2
 ENC = dict(num_frames=T, num_joints=V, segment_len=2, embed_dim=16, depth=2, num_heads=2)
 
 
-def natmae_cfg(contrast=True, queue_len=8, target='NATTarget', **contrast_kw):
+def natmae_cfg(contrast=True, queue_len=8, target='NATTarget', temperature=0.07,
+               loss_weight=1e-4, **contrast_kw):
+    head = dict(type='SkeletonContrastHead',
+                loss=dict(type='InfoNCELoss', temperature=temperature, loss_weight=loss_weight))
     return dict(
         type='NATMAE',
         backbone=dict(type='MaskedSkeletonTransformer', mask_ratio=0.75, **ENC),
@@ -17,7 +21,7 @@ def natmae_cfg(contrast=True, queue_len=8, target='NATTarget', **contrast_kw):
                   embed_dim=16, decoder_dim=8, depth=1, num_heads=2),
         head=dict(type='SkeletonReconstructionHead', loss=dict(type='MaskedMSELoss')),
         target_generator=dict(type=target, segment_len=2),
-        contrast=dict(type='MomentumContrastNeck', queue_len=queue_len, **contrast_kw)
+        contrast=dict(type='MomentumKeyQueue', queue_len=queue_len, head=head, **contrast_kw)
         if contrast else None)
 
 
@@ -94,7 +98,7 @@ def test_queue_fills_in_order_wraps_and_reports_honest_accuracy():
     x = torch.randn(2, 1, M, T, V, 3)
     out = model(x, mode='loss')
     assert out['acc_con'].item() == 100.  # empty queue: nothing to outrank
-    keys = neck.momentum_keys(x.reshape(2 * M, T, V, 3), M)  # 'sample': mean over persons
+    keys = F.normalize(neck.keys(x.reshape(2 * M, T, V, 3), M), dim=1)  # 'sample': GAP, persons
     torch.testing.assert_close(neck.queue[:2], keys)
     assert (neck.queue[2:] == 0).all() and neck.queue_ptr.item() == 2
     model(torch.randn(2, 1, M, T, V, 3), mode='loss')
@@ -110,25 +114,44 @@ def test_contrastive_loss_matches_closed_form_against_queue():
     torch.manual_seed(0)
     model = MODELS.build(natmae_cfg(contrast=True, queue_len=4, loss_weight=1e-4,
                                     instance='person'))
-    neck = model.contrast
-    queue = torch.nn.functional.normalize(torch.randn(4, 16), dim=1)
-    neck.queue.copy_(queue)
-    neck.momentum_encoder.update_parameters(model.backbone)  # already past step 0
+    queue = F.normalize(torch.randn(4, 16), dim=1)
+    model.contrast.queue.copy_(queue)
+    model.contrast.update_momentum_encoder()  # step 0: the momentum encoder copies the online
     torch.manual_seed(3)
-    x = torch.randn(1, M, T, V, 3).reshape(M, T, V, 3)
-    latent, _, _ = model.backbone.forward_masked(x)
-    with pytest.raises(ValueError, match='not a multiple of the global batch of 2 person'):
-        MODELS.build(natmae_cfg(contrast=True, queue_len=5, instance='person')).contrast.loss(
-            latent, x, model.backbone, M)
-    out = neck.loss(latent, x, model.backbone, num_persons=M)
-    q = torch.nn.functional.normalize(latent.mean(1), dim=1)  # (M, C): one per person
-    k = torch.nn.functional.normalize(model.backbone.forward_tokens(x).mean(1), dim=1)
+    x = torch.randn(1, 1, M, T, V, 3)
+    skeletons = x.reshape(M, T, V, 3)
+    state = torch.get_rng_state()
+    latent, _, _ = model.backbone.forward_masked(skeletons)  # the masking NATMAE.loss will draw
+    torch.set_rng_state(state)
+    out = model(x, mode='loss')
+    q = F.normalize(latent.mean(1), dim=1)  # (M, C): one instance per person
+    k = F.normalize(model.backbone.forward_tokens(skeletons).mean(1), dim=1)
     pos = (q * k).sum(1)
     logits = torch.cat([pos[:, None], q @ queue.t()], 1) / 0.07
     expected = -torch.log_softmax(logits, 1)[:, 0].mean() * 1e-4
     torch.testing.assert_close(out['loss_con'], expected)
     acc = (logits[:, 0:1] > logits[:, 1:]).all(1).float().mean() * 100
     assert out['acc_con'].item() == pytest.approx(acc.item())
+    # ring buffer: 2 person keys at ptr 0 replace the two oldest rows
+    torch.testing.assert_close(model.contrast.queue[:2], k)
+    torch.testing.assert_close(model.contrast.queue[2:], queue[2:])
+    assert model.contrast.queue_ptr.item() == 2
+
+
+def test_queue_is_a_ring_buffer_for_any_batch_size():
+    """Repro of the benchmark crash: a batch of 1, then full batches of 16 on N_Q = 256 ran
+    past the queue's end (``queue[241:257]`` has 15 rows); a ring buffer wraps instead."""
+    torch.manual_seed(0)
+    model = MODELS.build(natmae_cfg(contrast=True, queue_len=256))
+    written = []
+    for n in [1] + [16] * 16:  # no optimiser step: the momentum encoder = its deep copy
+        x = torch.randn(n, 1, M, T, V, 3)
+        written.append(F.normalize(model.contrast.keys(x.reshape(n * M, T, V, 3), M), dim=1))
+        model(x, mode='loss')  # EMA step, loss, enqueue: no error
+    keys = torch.cat(written)  # (257, C): every key in write order
+    assert model.contrast.queue_ptr.item() == 257 % 256 == 1
+    torch.testing.assert_close(model.contrast.queue[1:], keys[1:256])
+    torch.testing.assert_close(model.contrast.queue[0], keys[256])  # the 257th key wrapped
 
 
 def test_bad_configs():

@@ -29,7 +29,8 @@ def _worker(rank, port, out_dir):
             contrast=dict(type='MomentumContrastNeck', queue_len=8)))
         x = torch.randn(N, 1, M, T, V, 3, generator=torch.Generator().manual_seed(100 + rank))
         model(x, mode='loss')
-        local = model.contrast.momentum_keys(x.reshape(N * M, T, V, 3), M)  # this rank's keys
+        local = model.contrast.keys(x.reshape(N * M, T, V, 3), M)  # this rank's keys
+        local = torch.nn.functional.normalize(local, dim=1)  # as enqueued
         queue, ptr = model.contrast.queue.clone(), model.contrast.queue_ptr.clone()
         all_reduce_params(model.buffers(), op='mean')  # what SyncBuffersHook does
         torch.save(dict(local=local, queue=queue, ptr=ptr,
