@@ -6,7 +6,8 @@ import sys
 
 EXPECTED = {
     'MODELS': ['SkeletonTransformer', 'MaskedSkeletonTransformer', 'SkeletonMAEDecoder',
-               'MomentumContrastNeck', 'SkeletonReconstructionHead', 'LinearProbeHead',
+               'MomentumKeyQueue', 'MomentumContrastNeck', 'SkeletonReconstructionHead',
+               'SkeletonContrastHead', 'LinearProbeHead',
                'MAMPFinetuneHead', 'MaskedMSELoss', 'InfoNCELoss', 'NATTarget',
                'SegmentNormTarget', 'MotionTarget', 'NATMAE'],
     'TRANSFORMS': ['ValidCropResize', 'RandomRot3D'],
