@@ -118,7 +118,7 @@ def pretrain_config(cfg: Config, target: str, contrast: str) -> Config:
     elif not model.get('contrast'):
         raise ExperimentError(
             'contrast "with" needs model.contrast in the pretraining config '
-            '(e.g. dict(type="MomentumContrastNeck", ...)); it has none')
+            '(e.g. dict(type="MomentumKeyQueue", ...)); it has none')
     return cfg
 
 

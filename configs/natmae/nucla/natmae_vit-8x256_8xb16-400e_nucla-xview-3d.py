@@ -45,8 +45,7 @@ model = dict(
     neck=dict(num_frames=clip_len, num_joints=num_joints),
     # The paper's 65,536-key queue is 64x N-UCLA's 1,020 training sequences: it
     # would hold dozens of stale keys of every sample, i.e. of each query's
-    # own positive, as negatives. 512 keys (half an epoch) hold none of them;
-    # 512 is a multiple of the global batch (8 x 16, or 32 on one CPU).
+    # own positive, as negatives. 512 keys (half an epoch) hold none of them.
     contrast=dict(queue_len=512))
 
 # The matching linear probe (used by tools/analysis/compare_targets.py).
