@@ -58,18 +58,23 @@ class NATMAE(BaseModel):
     """The pretraining algorithm.
 
     Args:
-        backbone: a :class:`MaskedSkeletonTransformer` config.
-        neck: a :class:`SkeletonMAEDecoder` config.
-        head: a :class:`SkeletonReconstructionHead` config.
-        target_generator: ``NATTarget`` / ``SegmentNormTarget`` / ``MotionTarget``.
-        contrast: the contrastive branch or None to train without it ("Ours
-            w/o Con"): a :class:`MomentumKeyQueue` config (``momentum`` mu,
-            ``queue_len`` N_Q, ``instance``; its ``encoder`` is this backbone,
-            handed over once here) with a ``head`` entry, the
-            :class:`SkeletonContrastHead` config whose
-            ``loss=dict(type='InfoNCELoss', temperature=0.07, loss_weight=1e-4)``
-            holds tau and lambda (see :func:`split_contrast_config`).
-        data_preprocessor: defaults to MMAction2's ``ActionDataPreprocessor``.
+        backbone (dict): a :class:`MaskedSkeletonTransformer` config.
+        neck (dict): a :class:`SkeletonMAEDecoder` config.
+        head (dict): a :class:`SkeletonReconstructionHead` config.
+        target_generator (dict): ``NATTarget`` / ``SegmentNormTarget`` /
+            ``MotionTarget`` config.
+        contrast (dict, optional): the contrastive branch: a
+            :class:`MomentumKeyQueue` config (``momentum`` mu, ``queue_len``
+            N_Q, ``instance``; its ``encoder`` is this backbone, handed over
+            once here) with a ``head`` entry, the :class:`SkeletonContrastHead`
+            config whose ``loss=dict(type='InfoNCELoss', temperature=0.07,
+            loss_weight=1e-4)`` holds tau and lambda (see
+            :func:`split_contrast_config`). Built as ``self.contrast`` (state,
+            saved under ``contrast.``) and ``self.contrast_head`` (stateless).
+            Defaults to None: no contrastive branch ("Ours w/o Con").
+        data_preprocessor (dict | nn.Module, optional): defaults to MMAction2's
+            ``ActionDataPreprocessor``.
+        init_cfg (dict, optional): initialisation config. Defaults to None.
 
     Inputs are ``(N, num_clips, M, T, V, C)`` as packed by ``PackActionInputs``
     (or ``(N, M, T, V, C)``); clips are folded into the batch.

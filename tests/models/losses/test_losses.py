@@ -38,6 +38,8 @@ def test_info_nce_closed_form():
         expected.append(-math.log(math.exp(p / tau) / den))
     out = InfoNCELoss(temperature=tau)(pos, neg)
     assert out.item() == pytest.approx(sum(expected) / 2, rel=1e-5)
+    weighted = InfoNCELoss(temperature=tau, loss_weight=1e-4)(pos, neg)  # lambda of Eq. 10
+    assert weighted.item() == pytest.approx(1e-4 * sum(expected) / 2, rel=1e-5)
     with pytest.raises(ValueError, match='temperature'):
         InfoNCELoss(temperature=0)
     with pytest.raises(ValueError, match=r'pos \(N,\)'):
