@@ -124,3 +124,22 @@ def test_bad_arguments(kwargs, match):
         MomentumKeyQueue(encoder, **kwargs)
     with pytest.raises(TypeError, match='forward_tokens'):
         MomentumKeyQueue(torch.nn.Linear(2, 2))
+
+
+def test_every_shipped_config_sets_lambda_and_tau_once_in_the_head_loss():
+    import glob
+    import os.path as osp
+
+    from mmengine.config import Config
+    root = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs')
+    seen = 0
+    for path in sorted(glob.glob(osp.join(root, 'natmae', '**', '*.py'), recursive=True)):
+        model = Config.fromfile(path).get('model', {})
+        if model.get('type') != 'NATMAE' or not model.get('contrast'):
+            continue
+        queue, head = split_contrast_config(model['contrast'])
+        assert queue['type'] == 'MomentumKeyQueue' and queue['momentum'] == 0.999, path
+        assert set(queue) <= {'type', 'momentum', 'queue_len', 'instance'}, path
+        assert head['loss'] == dict(type='InfoNCELoss', temperature=0.07, loss_weight=1e-4), path
+        seen += 1
+    assert seen >= 10  # the NTU / PKU / N-UCLA / demo pretraining recipes with contrast
