@@ -208,19 +208,17 @@ class _MMEngineSafePickleHandler:
     str_like = False
 
     def __init__(self, filename: str, what: str,
-                 on_load: Optional[Callable[[Any], None]]) -> None:
+                 on_load: Optional[Callable[[Any], Any]]) -> None:
         self.filename, self.what, self.on_load = filename, what, on_load
 
     def load_from_fileobj(self, file, **kwargs) -> Any:
         obj = safe_pickle_loads(file.read(), self.filename, self.what)
-        if self.on_load is not None:
-            self.on_load(obj)
-        return obj
+        return obj if self.on_load is None else self.on_load(obj)
 
 
 @contextlib.contextmanager
 def mmengine_safe_pickle(filename: str, what: str = 'file',
-                         on_load: Optional[Callable[[Any], None]] = None) -> Iterator[None]:
+                         on_load: Optional[Callable[[Any], Any]] = None) -> Iterator[None]:
     """Within the block, ``mmengine.load`` reads ``.pkl``/``.pickle`` safely.
 
     MMEngine picks a reader per file extension from its handler table; this
@@ -231,8 +229,9 @@ def mmengine_safe_pickle(filename: str, what: str = 'file',
     Args:
         filename (str): The file the block reads, for messages.
         what (str): What it is, for messages. Defaults to ``'file'``.
-        on_load (callable, optional): Called with the loaded object before
-            it is returned to the host (e.g. to validate it). Defaults to None.
+        on_load (callable, optional): Called with the loaded object; what it
+            returns is handed to the host instead (validate or adapt the
+            object there). Defaults to None (hand over the object as loaded).
     """
     from mmengine.fileio.handlers import file_handlers
     handler = _MMEngineSafePickleHandler(filename, what, on_load)
