@@ -97,7 +97,8 @@ class SkeletonDataset(PoseDataset):
                  class_balanced: bool = True,
                  **kwargs) -> None:
         if label_fraction is not None and not 0. < label_fraction <= 1.:
-            raise InvalidInputError(f'label_fraction must be in (0, 1] or None, got {label_fraction}')
+            raise InvalidInputError(
+                f'label_fraction must be in (0, 1] or None, got {label_fraction}')
         self.num_joints = num_joints
         self.num_person = num_person
         self.expected_num_classes = num_classes
@@ -161,13 +162,14 @@ class SkeletonDataset(PoseDataset):
                              f'(got shape {shape})')
         m, t, v, _ = kp.shape
         if t == 0 or m == 0:
-            raise InvalidInputError(f'{path!r}: sample {name!r} is empty (keypoint shape {kp.shape})')
+            raise InvalidInputError(
+                f'{path!r}: sample {name!r} is empty (keypoint shape {kp.shape})')
         if self.num_joints is not None and v != self.num_joints:
-            raise InvalidInputError(f'num_joints={self.num_joints} in the config but sample {name!r} '
-                             f'of {path!r} has {v} joints')
+            raise InvalidInputError(f'num_joints={self.num_joints} in the config but sample '
+                                    f'{name!r} of {path!r} has {v} joints')
         if self.num_person is not None and m > self.num_person:
-            raise InvalidInputError(f'num_person={self.num_person} in the config but sample {name!r} '
-                             f'of {path!r} has {m} persons')
+            raise InvalidInputError(f'num_person={self.num_person} in the config but sample '
+                                    f'{name!r} of {path!r} has {m} persons')
         if not np.isfinite(kp).all():
             bad = np.argwhere(~np.isfinite(kp))[0].tolist()
             raise InvalidInputError(f'{path!r}: sample {name!r} has non-finite keypoints '

@@ -44,3 +44,7 @@ class UnsafeFileError(UserInputError, RuntimeError):
         super().__init__(message)
         self.filename = filename
         self.global_names = list(global_names)
+
+
+class InvalidIndexError(UserInputError, IndexError):
+    """An index the user gave (a sample number, ...) is out of range."""
