@@ -151,7 +151,7 @@ class SkeletonDataset(PoseDataset):
         found = int(labels.max()) + 1
         if found != self.expected_num_classes:
             raise InvalidInputError(f'num_classes={self.expected_num_classes} in the config but '
-                             f'{path!r} has labels 0..{found - 1} ({found} classes)')
+                                    f'{path!r} has labels 0..{found - 1} ({found} classes)')
 
     def _check_sample(self, anno: dict) -> None:
         path, name = self.ann_file, anno.get('frame_dir', '?')
@@ -159,7 +159,7 @@ class SkeletonDataset(PoseDataset):
         if not isinstance(kp, np.ndarray) or kp.ndim != 4:
             shape = getattr(kp, 'shape', None)
             raise InvalidInputError(f'{path!r}: sample {name!r} has no (M, T, V, C) keypoint array '
-                             f'(got shape {shape})')
+                                    f'(got shape {shape})')
         m, t, v, _ = kp.shape
         if t == 0 or m == 0:
             raise InvalidInputError(
@@ -173,7 +173,7 @@ class SkeletonDataset(PoseDataset):
         if not np.isfinite(kp).all():
             bad = np.argwhere(~np.isfinite(kp))[0].tolist()
             raise InvalidInputError(f'{path!r}: sample {name!r} has non-finite keypoints '
-                             f'(first at index (m, t, v, c) = {tuple(bad)})')
+                                    f'(first at index (m, t, v, c) = {tuple(bad)})')
 
     def load_data_list(self) -> List[Dict]:
         """PoseDataset's loading (split, ``data_prefix``) through the safe loader, then
