@@ -88,11 +88,11 @@ def main(argv=None) -> List[Tuple[int, str, float]]:
     args = parse_args(argv)
     from natmae_mm.utils.features import build_model_from_checkpoint, load_analysis_config
     cfg = load_analysis_config(args.config, args.cfg_options)
+    sample = load_sample(args.skeleton, args.ann, args.index)  # cheap input first
     model = build_model_from_checkpoint(cfg, args.checkpoint)
     if not hasattr(model, 'cls_head'):
         raise SystemExit(f'error: {args.config} builds {type(model).__name__}; recognize.py '
                          'needs a recognizer config (linear probe or fine-tune) with a head')
-    sample = load_sample(args.skeleton, args.ann, args.index)
     top = recognize(cfg, model, sample, args.topk)
     names = class_names(model.cls_head.num_classes)
     src = args.skeleton or f'{args.ann}[{args.index}]'
