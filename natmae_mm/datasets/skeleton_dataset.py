@@ -132,6 +132,10 @@ class SkeletonDataset(PoseDataset):
                                     "(expected a dict with an 'annotations' list)")
         if not data['annotations']:
             raise InvalidInputError(f'{path!r} holds no annotations')
+        for i, anno in enumerate(data['annotations']):
+            if not isinstance(anno, dict) or 'label' not in anno:
+                raise InvalidInputError(f"{path!r}: annotation {i} is not a dict with a 'label' "
+                                        f'(got {type(anno).__name__})')
         self._check_classes(data['annotations'])
         if self.split is not None:
             splits = data.get('split') or {}
@@ -176,8 +180,14 @@ class SkeletonDataset(PoseDataset):
                                     f'(first at index (m, t, v, c) = {tuple(bad)})')
 
     def load_data_list(self) -> List[Dict]:
-        """PoseDataset's loading (split, ``data_prefix``) through the safe loader, then
-        the per-sample checks and the label-fraction subset."""
+        """PoseDataset's loading through the safe loader, then checks and subset.
+
+        ``PoseDataset.load_data_list`` selects the split and joins
+        ``data_prefix``; it reads the file through the restricted unpickler
+        (:func:`~natmae_mm.utils.safe_pickle.mmengine_safe_pickle`), which hands
+        the file to :meth:`_check_file` first. Then every selected sample is
+        checked and the label-fraction subset is drawn.
+        """
         self._check_path()
         with mmengine_safe_pickle(self.ann_file, 'annotation file', on_load=self._check_file):
             annos = super().load_data_list()

@@ -88,6 +88,10 @@ def test_missing_empty_and_bad_files(tmp_path):
         pickle.dump(dict(split={}, annotations=[]), f)
     with pytest.raises(ValueError, match='no annotations'):
         _build(tmp_path / 'noannos.pkl')
+    with open(tmp_path / 'ints.pkl', 'wb') as f:
+        pickle.dump(dict(split={}, annotations=[{'label': 0}, 7]), f)
+    with pytest.raises(ValueError, match='ints.pkl.*annotation 1 is not a dict.*int'):
+        _build(tmp_path / 'ints.pkl')
     _write(tmp_path / 'ok.pkl')
     with pytest.raises(KeyError, match="xview_train.*available.*xsub_train"):
         _build(tmp_path / 'ok.pkl', split='xview_train')
