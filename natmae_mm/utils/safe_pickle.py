@@ -86,10 +86,16 @@ def _torch_globals() -> Dict[str, Any]:
     global _TORCH_GLOBALS
     if _TORCH_GLOBALS is None:
         import torch
-        from torch import _weights_only_unpickler as wou
-        table = {k: v for k, v in wou._get_allowed_globals().items() if k.startswith('torch')}
+        try:  # torch's own table (private, but present since torch 1.13)
+            from torch._weights_only_unpickler import _get_allowed_globals
+            table = {k: v for k, v in _get_allowed_globals().items() if k.startswith('torch')}
+        except (ImportError, AttributeError):
+            table = {}
+        # what a plainly pickled tensor names besides its storage (always needed)
         table.setdefault('torch._utils._rebuild_tensor_v2', torch._utils._rebuild_tensor_v2)
         table.setdefault('torch._utils._rebuild_parameter', torch._utils._rebuild_parameter)
+        table.setdefault('torch.Size', torch.Size)
+        table.setdefault('torch.device', torch.device)
         _TORCH_GLOBALS = table
     return _TORCH_GLOBALS
 
