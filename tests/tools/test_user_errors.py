@@ -105,6 +105,8 @@ CASES = [
     ('publish_model.py', lambda t: [f'{t}/evil.pth', f'{t}/pub'],
      ['refusing to load checkpoint', 'evil.pth']),
     ('test.py', lambda t: [f'{t}/nope.py', f'{t}/{M}'], ['config file not found', 'nope.py']),
+    ('test.py', lambda t: [f'{t}/tiny_stgcn.py', f'{t}/evil.pth', '--work-dir', f'{t}/w'],
+     ['refusing to load checkpoint', 'evil.pth']),
     ('train.py', lambda t: [f'{t}/nope.py'], ['config file not found', 'nope.py']),
 ]
 
@@ -112,7 +114,7 @@ CASES = [
 @pytest.fixture(scope='module')
 def inputs(tmp_path_factory):
     t = tmp_path_factory.mktemp('bad')
-    write_tiny_annotation(str(t / 'ann.pkl'))
+    write_tiny_config(t, write_tiny_annotation(str(t / 'ann.pkl')))  # t/tiny_stgcn.py
     _evil_annotation(t / 'evil_ann.pkl', t / 'PWNED')
     (t / 'junk.pkl').write_bytes(b'\x80\x04not a pickle')
     torch.save({'state_dict': {'w': torch.ones(1)}, 'x': Marker(t / 'PWNED')}, t / 'evil.pth')
