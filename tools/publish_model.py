@@ -25,6 +25,8 @@ import torch
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from natmae_mm.utils.atomic import atomic_write_bytes  # noqa: E402
 from natmae_mm.utils.checkpoint import safe_torch_load  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 
 KEEP = ('state_dict', 'meta')
 
@@ -43,14 +45,14 @@ def publish(in_file: str, out_name: str, date: Optional[str] = None) -> str:
 
     Raises:
         FileNotFoundError: ``in_file`` does not exist.
-        ValueError: ``in_file`` holds no ``state_dict`` of tensors.
+        InvalidInputError: ``in_file`` holds no ``state_dict`` of tensors.
     """
     ckpt = safe_torch_load(in_file, map_location='cpu')
     state = ckpt.get('state_dict') if isinstance(ckpt, dict) else None
     if not isinstance(state, dict) or not state or not all(
             torch.is_tensor(v) for v in state.values()):
-        raise ValueError(f'{in_file}: expected an MMEngine checkpoint with a non-empty '
-                         "'state_dict' of tensors")
+        raise InvalidInputError(f'{in_file}: expected an MMEngine checkpoint with a '
+                                "non-empty 'state_dict' of tensors")
     out = {k: ckpt[k] for k in KEEP if k in ckpt}
     out['state_dict'] = {k: v.cpu() for k, v in state.items()}
     if out_name.endswith('.pth'):
@@ -76,4 +78,4 @@ def main(argv: Optional[List[str]] = None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

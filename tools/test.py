@@ -14,6 +14,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from mmengine.runner import Runner  # noqa: E402
 
 import natmae_mm  # noqa: E402,F401  (registers components, safe checkpoint loader)
+from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.launch import (  # noqa: E402
     add_common_args,
     default_work_dir,
@@ -61,4 +62,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

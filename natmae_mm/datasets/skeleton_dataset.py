@@ -2,7 +2,10 @@
 
 Reads MMAction2's skeleton pickle (``{'split': {name: [frame_dir]},
 'annotations': [{'frame_dir', 'label', 'total_frames', 'keypoint' (M, T, V, C)}]}``)
-exactly like :class:`mmaction.datasets.PoseDataset`, and additionally
+with :class:`mmaction.datasets.PoseDataset`'s own ``load_data_list`` (split
+selection, ``data_prefix``), but through the restricted unpickler of
+:mod:`natmae_mm.utils.safe_pickle` (a downloaded file cannot run code), and
+additionally
 
 * checks the file against the config (``num_joints``, ``num_person``,
   ``num_classes``) and refuses non-finite keypoints, naming the file and the
@@ -20,10 +23,12 @@ import os.path as osp
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional, Union
 
-import mmengine
 import numpy as np
 from mmaction.datasets import PoseDataset
 from mmaction.registry import DATASETS
+
+from natmae_mm.utils.errors import InvalidInputError, MissingKeyError
+from natmae_mm.utils.safe_pickle import mmengine_safe_pickle
 
 
 def select_label_fraction(frame_dirs: List[str], labels: List[int], fraction: float,
@@ -41,7 +46,7 @@ def select_label_fraction(frame_dirs: List[str], labels: List[int], fraction: fl
         list[str]: The kept frame_dirs, sorted.
     """
     if not 0. < fraction <= 1.:
-        raise ValueError(f'label_fraction must be in (0, 1], got {fraction}')
+        raise InvalidInputError(f'label_fraction must be in (0, 1], got {fraction}')
     rng = np.random.default_rng(seed)
     pairs = sorted(zip(frame_dirs, labels))
     groups: Dict[int, List[str]] = defaultdict(list)
@@ -92,7 +97,8 @@ class SkeletonDataset(PoseDataset):
                  class_balanced: bool = True,
                  **kwargs) -> None:
         if label_fraction is not None and not 0. < label_fraction <= 1.:
-            raise ValueError(f'label_fraction must be in (0, 1] or None, got {label_fraction}')
+            raise InvalidInputError(
+                f'label_fraction must be in (0, 1] or None, got {label_fraction}')
         self.num_joints = num_joints
         self.num_person = num_person
         self.expected_num_classes = num_classes
@@ -102,74 +108,91 @@ class SkeletonDataset(PoseDataset):
         super().__init__(ann_file, pipeline=pipeline, split=split,
                          num_classes=num_classes, **kwargs)
 
-    def _load_file(self) -> dict:
+    def _check_path(self) -> None:
         path = self.ann_file
         if not path or not osp.exists(path):
             raise FileNotFoundError(f'annotation file not found: {path!r}')
         if osp.isdir(path):
             raise IsADirectoryError(f'annotation file is a directory: {path!r}; '
                                     'pass the .pkl written by tools/data/*_to_pkl.py')
+        if not path.endswith('.pkl'):  # PoseDataset reads only .pkl
+            raise InvalidInputError(f'annotation file {path!r} must be a .pkl file')
         if os.path.getsize(path) == 0:
-            raise ValueError(f'annotation file is empty: {path!r}')
-        try:
-            data = mmengine.load(path, file_format='pkl')
-        except Exception as exc:  # unpickling errors come in many types
-            raise ValueError(f'cannot read annotation file {path!r}: {exc}') from exc
+            raise InvalidInputError(f'annotation file is empty: {path!r}')
+
+    def _check_file(self, data) -> Union[dict, List[dict]]:
+        """Checks of the whole file, run on it as soon as it is loaded.
+
+        Returns what ``PoseDataset.load_data_list`` expects from the file: the
+        dict when a split is selected, else the annotation list.
+        """
+        path = self.ann_file
         if not isinstance(data, dict) or not isinstance(data.get('annotations'), list):
-            raise ValueError(f"{path!r} is not an MMAction2 skeleton annotation file "
-                             "(expected a dict with an 'annotations' list)")
+            raise InvalidInputError(f"{path!r} is not an MMAction2 skeleton annotation file "
+                                    "(expected a dict with an 'annotations' list)")
         if not data['annotations']:
-            raise ValueError(f'{path!r} holds no annotations')
-        return data
+            raise InvalidInputError(f'{path!r} holds no annotations')
+        for i, anno in enumerate(data['annotations']):
+            if not isinstance(anno, dict) or 'label' not in anno:
+                raise InvalidInputError(f"{path!r}: annotation {i} is not a dict with a 'label' "
+                                        f'(got {type(anno).__name__})')
+        self._check_classes(data['annotations'])
+        if self.split is not None:
+            splits = data.get('split') or {}
+            if self.split not in splits:
+                raise MissingKeyError(f'split {self.split!r} not in {path!r}; '
+                                      f'available: {sorted(splits)}')
+            return data
+        return data['annotations']
 
     def _check_classes(self, annos: List[dict]) -> None:
         path = self.ann_file
         labels = np.array([int(a['label']) for a in annos])
         if labels.min() < 0:
-            raise ValueError(f'{path!r}: negative label {labels.min()} (labels are 0-based)')
+            raise InvalidInputError(f'{path!r}: negative label {labels.min()} (labels are 0-based)')
         if self.expected_num_classes is None:
             return
         found = int(labels.max()) + 1
         if found != self.expected_num_classes:
-            raise ValueError(f'num_classes={self.expected_num_classes} in the config but '
-                             f'{path!r} has labels 0..{found - 1} ({found} classes)')
+            raise InvalidInputError(f'num_classes={self.expected_num_classes} in the config but '
+                                    f'{path!r} has labels 0..{found - 1} ({found} classes)')
 
     def _check_sample(self, anno: dict) -> None:
         path, name = self.ann_file, anno.get('frame_dir', '?')
         kp = anno.get('keypoint')
         if not isinstance(kp, np.ndarray) or kp.ndim != 4:
             shape = getattr(kp, 'shape', None)
-            raise ValueError(f'{path!r}: sample {name!r} has no (M, T, V, C) keypoint array '
-                             f'(got shape {shape})')
+            raise InvalidInputError(f'{path!r}: sample {name!r} has no (M, T, V, C) keypoint array '
+                                    f'(got shape {shape})')
         m, t, v, _ = kp.shape
         if t == 0 or m == 0:
-            raise ValueError(f'{path!r}: sample {name!r} is empty (keypoint shape {kp.shape})')
+            raise InvalidInputError(
+                f'{path!r}: sample {name!r} is empty (keypoint shape {kp.shape})')
         if self.num_joints is not None and v != self.num_joints:
-            raise ValueError(f'num_joints={self.num_joints} in the config but sample {name!r} '
-                             f'of {path!r} has {v} joints')
+            raise InvalidInputError(f'num_joints={self.num_joints} in the config but sample '
+                                    f'{name!r} of {path!r} has {v} joints')
         if self.num_person is not None and m > self.num_person:
-            raise ValueError(f'num_person={self.num_person} in the config but sample {name!r} '
-                             f'of {path!r} has {m} persons')
+            raise InvalidInputError(f'num_person={self.num_person} in the config but sample '
+                                    f'{name!r} of {path!r} has {m} persons')
         if not np.isfinite(kp).all():
             bad = np.argwhere(~np.isfinite(kp))[0].tolist()
-            raise ValueError(f'{path!r}: sample {name!r} has non-finite keypoints '
-                             f'(first at index (m, t, v, c) = {tuple(bad)})')
+            raise InvalidInputError(f'{path!r}: sample {name!r} has non-finite keypoints '
+                                    f'(first at index (m, t, v, c) = {tuple(bad)})')
 
     def load_data_list(self) -> List[Dict]:
-        """Load, select the split, validate and draw the label-fraction subset."""
-        data = self._load_file()
-        annos = data['annotations']
-        self._check_classes(annos)
-        if self.split is not None:
-            splits = data.get('split') or {}
-            if self.split not in splits:
-                raise KeyError(f'split {self.split!r} not in {self.ann_file!r}; '
-                               f'available: {sorted(splits)}')
-            key = 'filename' if 'filename' in annos[0] else 'frame_dir'
-            wanted = set(splits[self.split])
-            annos = [a for a in annos if a[key] in wanted]
-            if not annos:
-                raise ValueError(f'split {self.split!r} of {self.ann_file!r} selects no sample')
+        """PoseDataset's loading through the safe loader, then checks and subset.
+
+        ``PoseDataset.load_data_list`` selects the split and joins
+        ``data_prefix``; it reads the file through the restricted unpickler
+        (:func:`~natmae_mm.utils.safe_pickle.mmengine_safe_pickle`), which hands
+        the file to :meth:`_check_file` first. Then every selected sample is
+        checked and the label-fraction subset is drawn.
+        """
+        self._check_path()
+        with mmengine_safe_pickle(self.ann_file, 'annotation file', on_load=self._check_file):
+            annos = super().load_data_list()
+        if not annos:
+            raise InvalidInputError(f'split {self.split!r} of {self.ann_file!r} selects no sample')
         for anno in annos:
             self._check_sample(anno)
         if self.label_fraction is not None:
@@ -178,9 +201,4 @@ class SkeletonDataset(PoseDataset):
                                              self.label_fraction, self.subset_seed,
                                              self.class_balanced))
             annos = [a for a in annos if a['frame_dir'] in kept]
-        if 'video' in self.data_prefix:  # keep PoseDataset's behaviour
-            for item in annos:
-                for k in ('filename', 'frame_dir'):
-                    if k in item:
-                        item[k] = osp.join(self.data_prefix['video'], item[k])
         return annos

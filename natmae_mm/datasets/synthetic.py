@@ -33,6 +33,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from natmae_mm.utils.atomic import atomic_pickle_dump
+from natmae_mm.utils.errors import InvalidInputError
 
 NUM_JOINTS = 25
 
@@ -454,9 +455,10 @@ def generate_sample(label: int, body: Performer, rng: np.random.Generator,
         spine-mid joint is at the origin in frame 0.
     """
     if not 0 <= label < len(ACTIONS):
-        raise ValueError(f'label {label} out of range [0, {len(ACTIONS)})')
+        raise InvalidInputError(f'label {label} out of range [0, {len(ACTIONS)})')
     if not 8 <= min_frames <= max_frames:
-        raise ValueError(f'need 8 <= min_frames <= max_frames, got {min_frames}, {max_frames}')
+        raise InvalidInputError(
+            f'need 8 <= min_frames <= max_frames, got {min_frames}, {max_frames}')
     spec = ACTIONS[label]
     T = int(rng.integers(min_frames, max_frames + 1))
     t = np.arange(T, dtype=np.float64)
@@ -544,13 +546,14 @@ def make_synthetic_dataset(num_classes: int = len(ACTIONS), per_class: int = 40,
         ``{'split': {'xsub_train', 'xsub_val'}, 'annotations': [...]}``.
     """
     if not 1 <= num_classes <= len(ACTIONS):
-        raise ValueError(f'num_classes must be in [1, {len(ACTIONS)}], got {num_classes}')
+        raise InvalidInputError(f'num_classes must be in [1, {len(ACTIONS)}], got {num_classes}')
     if num_performers < 2:
-        raise ValueError(f'need at least 2 performers for a train/val split, got {num_performers}')
+        raise InvalidInputError(
+            f'need at least 2 performers for a train/val split, got {num_performers}')
     if per_class < 1:
-        raise ValueError(f'per_class must be >= 1, got {per_class}')
+        raise InvalidInputError(f'per_class must be >= 1, got {per_class}')
     if per_class <= len(xsub_train_performers(num_performers)):
-        raise ValueError(
+        raise InvalidInputError(
             f'per_class={per_class} leaves xsub_val empty: sample i is performed by '
             f'performer i % num_performers + 1 and performers '
             f'{xsub_train_performers(num_performers)} are xsub_train; use per_class > '

@@ -19,36 +19,15 @@ checkpoints never need it.
 Importing :mod:`natmae_mm` installs the allowlist and routes MMEngine's local
 checkpoint scheme (plain paths and ``file://``) through :func:`safe_torch_load`.
 """
-import _codecs
-import collections
 import os
 from typing import Any, List, Optional
 
-import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-
-def _numpy_core():
-    """numpy 2 moved ``numpy.core`` to ``numpy._core``; pickles name the new one."""
-    try:
-        from numpy._core import multiarray
-    except ImportError:  # numpy < 2
-        from numpy.core import multiarray
-    return multiarray
-
-
-def _numpy_dtype_classes() -> List[type]:
-    """The per-dtype classes of numpy >= 1.25 (``numpy.dtypes.Float64DType``...)."""
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is None:
-        return []
-    return [getattr(dtypes, n) for n in dir(dtypes)
-            if n.endswith('DType') and isinstance(getattr(dtypes, n), type)]
-
-
-_multiarray = _numpy_core()
+from .errors import UnsafeFileError, UserInputError
+from .safe_pickle import DATA_GLOBALS
 
 
 class PlainHistoryBuffer(HistoryBuffer):
@@ -66,23 +45,22 @@ class PlainHistoryBuffer(HistoryBuffer):
         return {k: v for k, v in self.__dict__.items() if k != 'statistics_methods'}
 
 #: Exactly the globals an MMEngine 0.10.x checkpoint holds besides tensors:
-#: the message hub's ``HistoryBuffer``, the numpy arrays/scalars inside it,
-#: and ``_codecs.encode`` (how numpy pickles its raw bytes under protocol 2).
+#: the message hub's ``HistoryBuffer`` and the data globals of
+#: :data:`natmae_mm.utils.safe_pickle.DATA_GLOBALS` (numpy arrays, dtypes and
+#: scalars, ``_codecs.encode`` for raw bytes under protocol 2, ...).
 SAFE_GLOBALS: List[Any] = [
     HistoryBuffer,
     PlainHistoryBuffer,
-    collections.OrderedDict,
-    _multiarray._reconstruct,
-    _multiarray.scalar,
-    np.ndarray,
-    np.dtype,
-    _codecs.encode,
-    *_numpy_dtype_classes(),
+    *{id(g): g for g in DATA_GLOBALS.values()}.values(),
 ]
 
 
-class UnsafeCheckpointError(RuntimeError):
+class UnsafeCheckpointError(UnsafeFileError):
     """A checkpoint references Python globals outside the allowlist."""
+
+
+class UnreadableCheckpointError(UserInputError, RuntimeError):
+    """A checkpoint file exists but cannot be read (truncated, not a checkpoint)."""
 
 
 def install_safe_globals() -> None:
@@ -124,7 +102,7 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
         return torch.load(filename, map_location=map_location, weights_only=True)
     except Exception as err:  # pickle.UnpicklingError, RuntimeError
         if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
-            raise RuntimeError(f'cannot read checkpoint {filename}: {err}') from err
+            raise UnreadableCheckpointError(f'cannot read checkpoint {filename}: {err}') from err
         names = _unsafe_globals(filename)
         what = ', '.join(names) if names else str(err).splitlines()[0]
         raise UnsafeCheckpointError(
@@ -133,7 +111,7 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
             'allow arbitrary code to run, so it was not unpickled. If it is a '
             'MAMP checkpoint, convert it with tools/convert/mamp_to_natmae.py; '
             'if you trust it and need one more class, add exactly that class '
-            'with torch.serialization.add_safe_globals.') from None
+            'with torch.serialization.add_safe_globals.', filename, names or []) from None
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)

@@ -88,6 +88,10 @@ def test_missing_empty_and_bad_files(tmp_path):
         pickle.dump(dict(split={}, annotations=[]), f)
     with pytest.raises(ValueError, match='no annotations'):
         _build(tmp_path / 'noannos.pkl')
+    with open(tmp_path / 'ints.pkl', 'wb') as f:
+        pickle.dump(dict(split={}, annotations=[{'label': 0}, 7]), f)
+    with pytest.raises(ValueError, match='ints.pkl.*annotation 1 is not a dict.*int'):
+        _build(tmp_path / 'ints.pkl')
     _write(tmp_path / 'ok.pkl')
     with pytest.raises(KeyError, match="xview_train.*available.*xsub_train"):
         _build(tmp_path / 'ok.pkl', split='xview_train')
@@ -150,3 +154,47 @@ def test_label_fraction_independent_of_order_and_rank(tmp_path, monkeypatch):
         select_label_fraction(names, labels, 0.)
     with pytest.raises(ValueError, match='label_fraction'):
         SkeletonDataset(ann_file='x.pkl', pipeline=[], label_fraction=1.5)
+
+
+class _Touch:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f'touch {self.path}',))
+
+
+def test_code_running_annotation_is_refused_before_anything_runs(tmp_path):
+    """The issue's reproduction: X.__reduce__ -> os.system('touch PWNED')."""
+    from natmae_mm.utils.safe_pickle import UnsafePickleError
+    marker = tmp_path / 'PWNED'
+    path = tmp_path / 'evil.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump({'split': {'xsub_train': ['a']}, 'annotations': [_Touch(marker)]}, f)
+    init_default_scope('mmaction')
+    with pytest.raises(UnsafePickleError, match='evil.pkl.*system'):
+        DATASETS.build(dict(type='SkeletonDataset', ann_file=str(path), pipeline=[],
+                            split='xsub_train'))
+    assert not marker.exists()
+
+
+def test_loads_mmaction_2d_layout_float16(tmp_path):
+    # MMAction2's ntu60_2d.pkl: float16 keypoint (M, T, 17, 2) and keypoint_score (M, T, 17),
+    # img_shape / original_shape tuples, numpy-scalar labels
+    rng = np.random.default_rng(0)
+    annos = [dict(frame_dir=f'v{i}', label=np.int64(i % 2), total_frames=6,
+                  img_shape=(1080, 1920), original_shape=(1080, 1920),
+                  keypoint=rng.normal(size=(1, 6, 17, 2)).astype(np.float16),
+                  keypoint_score=rng.random((1, 6, 17)).astype(np.float16)) for i in range(4)]
+    path = tmp_path / 'ntu60_2d.pkl'
+    with open(path, 'wb') as f:
+        pickle.dump(dict(split=dict(xsub_train=['v0', 'v1', 'v3'], xsub_val=['v2']),
+                         annotations=annos), f, protocol=2)
+    ds = _build(path, split='xsub_train', num_joints=17, num_person=1, num_classes=2,
+                data_prefix=dict(video='clips'))
+    info = [ds.get_data_info(i) for i in range(len(ds))]
+    # PoseDataset's split selection and data_prefix join, on the safely loaded file
+    assert [d['frame_dir'] for d in info] == ['clips/v0', 'clips/v1', 'clips/v3']
+    assert info[0]['keypoint'].dtype == np.float16 and info[0]['img_shape'] == (1080, 1920)
+    np.testing.assert_array_equal(info[2]['keypoint_score'], annos[3]['keypoint_score'])

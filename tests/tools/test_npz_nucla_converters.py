@@ -1,7 +1,6 @@
 """npz (CTR-GCN/MAMP) and Northwestern-UCLA JSON converters."""
 import importlib.util
 import json
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 from natmae_mm.datasets.converters import npz, nucla
 from natmae_mm.datasets.converters.io import ConversionError
+from natmae_mm.utils.safe_pickle import safe_pickle_loads
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_npz_cli(tmp_path, capsys):
     out = tmp_path / 'o.pkl'
     _cli('npz_to_pkl').main([str(tmp_path / 'bad.npz'), str(out), '--benchmark', 'xsub'])
     assert 'bad.npz[test_1]: x_test[1] has non-finite values' in capsys.readouterr().out
-    data = pickle.loads(out.read_bytes())
+    data = safe_pickle_loads(out.read_bytes())
     assert data['split'] == dict(xsub_train=['train_0', 'train_1', 'train_2', 'train_3'],
                                  xsub_val=['test_0'])
     assert [a['label'] for a in data['annotations']] == [3, 0, 59, 7, 3]
@@ -109,6 +109,6 @@ def test_nucla_cli_split(tmp_path, capsys):
     out = tmp_path / 'nucla.pkl'
     _cli('nucla_to_pkl').main([str(src), str(out)])
     assert 'a01_s02_e00_v03.json: "label" is 0' in capsys.readouterr().out
-    data = pickle.loads(out.read_bytes())
+    data = safe_pickle_loads(out.read_bytes())
     assert data['split'] == dict(xview_train=['a01_s01_e00_v01', 'a01_s01_e00_v02'],
                                  xview_val=['a01_s01_e00_v03'])

@@ -9,6 +9,7 @@ import pytest
 
 from natmae_mm.datasets.converters import ntu
 from natmae_mm.datasets.converters.io import ConversionError, SkipSample
+from natmae_mm.utils.safe_pickle import safe_pickle_loads
 
 from .raw_skeleton_writers import parse_floats, skeleton_text, tall_body, wide_body
 
@@ -197,7 +198,7 @@ def test_cli_continues_reports_and_writes_atomically(tmp_path, capsys, monkeypat
     assert 'converted: 1, skipped (no usable skeleton): 1, errors: 1' in text
     assert 'S001C002P002R001A002.skeleton:4: joint count is 24' in text
     assert 'S001C003P001R001A003.skeleton: no frame contains a body' in text
-    data = pickle.loads(out.read_bytes())
+    data = safe_pickle_loads(out.read_bytes())
     assert [a['frame_dir'] for a in data['annotations']] == ['S001C001P001R001A001']
     assert data['split'] == dict(xsub_train=['S001C001P001R001A001'], xsub_val=[],
                                  xview_train=[], xview_val=['S001C001P001R001A001'])
@@ -224,8 +225,8 @@ def test_cli_parallel_matches_serial(tmp_path):
             skeleton_text([[(ID_A, a[t])] for t in range(15)]))
     cli.main([str(raw), str(tmp_path / 's.pkl'), '--dataset', 'ntu60'])
     cli.main([str(raw), str(tmp_path / 'p.pkl'), '--dataset', 'ntu60', '--workers', '2'])
-    s = pickle.loads((tmp_path / 's.pkl').read_bytes())
-    p = pickle.loads((tmp_path / 'p.pkl').read_bytes())
+    s = safe_pickle_loads((tmp_path / 's.pkl').read_bytes())
+    p = safe_pickle_loads((tmp_path / 'p.pkl').read_bytes())
     assert s['split'] == p['split'] and len(s['annotations']) == 6
     for x, y in zip(s['annotations'], p['annotations']):
         np.testing.assert_array_equal(x['keypoint'], y['keypoint'])

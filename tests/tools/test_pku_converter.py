@@ -1,6 +1,5 @@
 """PKU-MMD converter: clip cutting convention, bodies, centring, splits, bad input."""
 import importlib.util
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 
 from natmae_mm.datasets.converters import pku
 from natmae_mm.datasets.converters.io import ConversionError
+from natmae_mm.utils.safe_pickle import safe_pickle_loads
 
 ROOT = Path(__file__).resolve().parents[2]
 spec = importlib.util.spec_from_file_location('pku_raw_to_pkl',
@@ -112,7 +112,7 @@ def test_cli_splits_and_summary(tmp_path, capsys):
               '--xview-split-file', str(tmp_path / 'xview.txt'), '--phase', '1'])
     text = capsys.readouterr().out
     assert 'converted: 5' in text and '0003-L.txt:2: interval [10, 99] points past' in text
-    data = pickle.loads(out.read_bytes())
+    data = safe_pickle_loads(out.read_bytes())
     sp = data['split']
     assert sp['xsub_train'] == ['0002-L_0', '0002-L_1', '0002-M_0', '0002-M_1']
     assert sp['xsub_val'] == ['0003-L_0']

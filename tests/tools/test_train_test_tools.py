@@ -2,7 +2,6 @@
 and tools/dist_train.sh with two CPU processes (gloo)."""
 import os
 import os.path as osp
-import pickle
 import signal
 import subprocess
 import time
@@ -11,6 +10,8 @@ import pytest
 import torch
 
 from natmae_mm.utils.checkpoint import safe_torch_load
+from natmae_mm.utils.compat import get_pred_score
+from natmae_mm.utils.safe_pickle import safe_pickle_load
 
 from .foundation_utils import PYTHON, REPO, env_with_repo, write_tiny_annotation, write_tiny_config
 
@@ -45,9 +46,9 @@ def test_train_then_test_then_dump(tiny_job):
                     '--work-dir', work, '--dump', dump], tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     assert 'acc/top1' in res.stdout + res.stderr
-    with open(dump, 'rb') as f:
-        preds = pickle.load(f)
+    preds = safe_pickle_load(dump, 'prediction dump')  # the restricted unpickler reads it
     assert len(preds) == 8  # every validation sample predicted once
+    assert all(torch.is_tensor(get_pred_score(p)) for p in preds)
 
 
 def test_test_tool_reports_missing_checkpoint(tiny_job):

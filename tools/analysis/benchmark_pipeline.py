@@ -25,6 +25,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from natmae_mm.utils.cli import cli_main
+
 NTU60_FILES = 56880
 
 
@@ -117,4 +119,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

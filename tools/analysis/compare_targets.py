@@ -33,6 +33,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from mmengine.config import Config, DictAction
 
 from natmae_mm.utils.atomic import atomic_path
+from natmae_mm.utils.cli import cli_main
 from natmae_mm.utils.experiments import (
     ExperimentError,
     atomic_write_json,
@@ -334,4 +335,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    cli_main(main)

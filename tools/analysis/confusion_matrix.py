@@ -10,11 +10,12 @@ or by running the recognizer on the config's test split::
 
 Rows are true classes, columns predictions; ``--normalize`` divides each row
 by its count. Dumps of MMAction2 1.1 (``pred_scores.item`` / ``gt_labels.item``)
-and 1.2 (``pred_score`` / ``gt_label``) are both read.
+and 1.2 (``pred_score`` / ``gt_label``) are both read (through
+:mod:`natmae_mm.utils.compat`), with the restricted unpickler: a dump that
+would run code is refused. Bad input ends with one ``error:`` line.
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 from typing import List, Optional, Sequence, Tuple
 
@@ -29,32 +30,29 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.compat import get_label, get_labels, get_pred_score  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 from natmae_mm.utils.plotting import save_figure  # noqa: E402
+from natmae_mm.utils.safe_pickle import safe_pickle_load  # noqa: E402
 
 
-def _field(sample: dict, new: str, old: str, path: str, i: int):
-    if new in sample:
-        value = sample[new]
-    elif old in sample:
-        value = sample[old]
-        value = value['item'] if isinstance(value, dict) else value
-    else:
-        raise ValueError(f'{path}: result {i} has neither {new!r} nor {old!r} '
-                         f'(keys: {sorted(sample)}); was it written by tools/test.py --dump?')
-    return torch.as_tensor(value).reshape(-1)
+def _read(get, result, path: str, i: int) -> torch.Tensor:
+    try:
+        return get(result).reshape(-1)
+    except KeyError as exc:
+        raise InvalidInputError(f'{path}: result {i}: {exc.args[0]}; was it written by '
+                                'tools/test.py --dump?') from None
 
 
 def read_dump(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """(scores (N, K), labels (N,)) from a ``DumpResults`` pickle."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'prediction dump not found: {path}')
-    with open(path, 'rb') as f:
-        results = pickle.load(f)
+    """(scores (N, K), labels (N,)) from a ``DumpResults`` pickle (restricted unpickler)."""
+    results = safe_pickle_load(path, 'prediction dump')
     if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-        raise ValueError(f'{path}: expected a non-empty list of result dicts, '
-                         f'got {type(results).__name__}')
-    scores = [_field(r, 'pred_score', 'pred_scores', path, i) for i, r in enumerate(results)]
-    labels = [_field(r, 'gt_label', 'gt_labels', path, i)[0] for i, r in enumerate(results)]
+        raise InvalidInputError(f'{path}: expected a non-empty list of result dicts, '
+                                f'got {type(results).__name__}')
+    scores = [_read(get_pred_score, r, path, i) for i, r in enumerate(results)]
+    labels = [_read(get_label, r, path, i)[0] for i, r in enumerate(results)]
     return torch.stack(scores).float().numpy(), torch.stack(labels).long().numpy()
 
 
@@ -97,7 +95,6 @@ def plot_confusion(cm: np.ndarray, out: str, names: Optional[Sequence[str]] = No
 def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None,
             ann_file: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Scores and labels of a recognizer on ``split`` (default: the config's test split)."""
-    from natmae_mm.utils.compat import get_labels
     from natmae_mm.utils.features import (
         build_feature_dataloader,
         build_model_from_checkpoint,
@@ -115,8 +112,7 @@ def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None
         for data in loader:
             out = model.test_step(data)
             labels.append(get_labels(out))
-            scores.extend((s.pred_score if 'pred_score' in s else s.pred_scores.item)
-                          .reshape(-1) for s in out)
+            scores.extend(get_pred_score(s) for s in out)
     return torch.stack(scores).float().numpy(), torch.cat(labels).numpy()
 
 
@@ -161,4 +157,4 @@ def main(argv=None) -> np.ndarray:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

@@ -17,6 +17,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from mmengine.config import DictAction  # noqa: E402
 
+from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.features import (  # noqa: E402
     build_feature_dataloader,
     build_model_from_checkpoint,
@@ -66,4 +67,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

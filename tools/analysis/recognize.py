@@ -7,21 +7,25 @@ A raw NTU RGB+D ``.skeleton`` file is converted exactly like the dataset
 converter does (``natmae_mm.datasets.converters.ntu``: denoising, two actors,
 centring); an annotation pickle gives sample ``--index``. The sample goes
 through the config's test pipeline and a recognizer (linear probe or
-fine-tuned) scores it; class names come from NTU-60/120 (or the synthetic demo
-classes for 16 or fewer outputs).
+fine-tuned) scores it with ``mmaction.apis.inference_recognizer``. Annotation
+pickles are read with the restricted unpickler (a downloaded file cannot run
+code); bad input ends with one ``error:`` line. Class names come from
+NTU-60/120 (or the synthetic demo classes for 16 or fewer outputs).
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 from typing import Dict, List, Tuple
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.compat import get_pred_score  # noqa: E402
+from natmae_mm.utils.errors import InvalidIndexError, InvalidInputError  # noqa: E402
+from natmae_mm.utils.safe_pickle import safe_pickle_load  # noqa: E402
 
 
 def load_sample(skeleton: str = None, ann: str = None, index: int = None) -> Dict:
@@ -31,21 +35,20 @@ def load_sample(skeleton: str = None, ann: str = None, index: int = None) -> Dic
         if not osp.isfile(skeleton):
             raise FileNotFoundError(f'skeleton file not found: {skeleton}')
         return convert_skeleton_file(skeleton)
-    if not osp.isfile(ann):
-        raise FileNotFoundError(f'annotation file not found: {ann}')
-    with open(ann, 'rb') as f:
-        data = pickle.load(f)
+    data = safe_pickle_load(ann, 'annotation file')
     annos = data.get('annotations') if isinstance(data, dict) else None
     if not isinstance(annos, list):
-        raise ValueError(f"{ann}: not an MMAction2 skeleton annotation file (no 'annotations')")
+        raise InvalidInputError(f"{ann}: not an MMAction2 skeleton annotation file "
+                                "(no 'annotations')")
     if not -len(annos) <= index < len(annos):
-        raise IndexError(f'{ann}: --index {index} out of range (0..{len(annos) - 1})')
+        raise InvalidIndexError(f'{ann}: --index {index} out of range (0..{len(annos) - 1})')
     return annos[index]
 
 
 def recognize(cfg, model, sample: Dict, topk: int = 5) -> List[Tuple[int, float]]:
     """Top-k ``(class, probability)`` of ``sample`` under the config's test pipeline."""
-    from mmengine.dataset import Compose, pseudo_collate
+    from mmaction.apis import inference_recognizer
+    from mmengine.dataset import Compose
     pipeline_cfg = (cfg.get('test_dataloader') or cfg.get('val_dataloader'))['dataset']['pipeline']
     pipeline = Compose(list(pipeline_cfg))
     info = dict(sample)
@@ -54,11 +57,7 @@ def recognize(cfg, model, sample: Dict, topk: int = 5) -> List[Tuple[int, float]
     info.update(modality='Pose', start_index=0)
     if info['label'] is None or info['label'] < 0:
         info['label'] = 0   # PackActionInputs needs one; it is not used for the prediction
-    batch = pseudo_collate([pipeline(info)])
-    with torch.no_grad():
-        out = model.test_step(batch)[0]
-    scores = out.pred_score if 'pred_score' in out else out.pred_scores.item
-    prob = scores.float().reshape(-1)
+    prob = get_pred_score(inference_recognizer(model, info, test_pipeline=pipeline)).float()
     if prob.min() < 0 or abs(float(prob.sum()) - 1) > 1e-3:
         prob = prob.softmax(0)
     top = prob.topk(min(topk, len(prob)))
@@ -89,11 +88,11 @@ def main(argv=None) -> List[Tuple[int, str, float]]:
     args = parse_args(argv)
     from natmae_mm.utils.features import build_model_from_checkpoint, load_analysis_config
     cfg = load_analysis_config(args.config, args.cfg_options)
+    sample = load_sample(args.skeleton, args.ann, args.index)  # cheap input first
     model = build_model_from_checkpoint(cfg, args.checkpoint)
     if not hasattr(model, 'cls_head'):
         raise SystemExit(f'error: {args.config} builds {type(model).__name__}; recognize.py '
                          'needs a recognizer config (linear probe or fine-tune) with a head')
-    sample = load_sample(args.skeleton, args.ann, args.index)
     top = recognize(cfg, model, sample, args.topk)
     names = class_names(model.cls_head.num_classes)
     src = args.skeleton or f'{args.ann}[{args.index}]'
@@ -108,4 +107,4 @@ def main(argv=None) -> List[Tuple[int, str, float]]:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

@@ -22,6 +22,8 @@ import numpy as np  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 from natmae_mm.utils.features import (  # noqa: E402
     build_feature_dataloader,
     build_model_from_checkpoint,
@@ -35,7 +37,7 @@ def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.
     """2-D t-SNE of (N, C) features (perplexity clipped below N/3): (N, 2)."""
     from sklearn.manifold import TSNE
     if len(feats) < 5:
-        raise ValueError(f't-SNE needs at least 5 samples, got {len(feats)}')
+        raise InvalidInputError(f't-SNE needs at least 5 samples, got {len(feats)}')
     perplexity = min(perplexity, (len(feats) - 1) / 3)
     return TSNE(n_components=2, perplexity=perplexity, init='pca', random_state=seed,
                 learning_rate='auto').fit_transform(feats.astype(np.float64))
@@ -100,4 +102,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

@@ -22,6 +22,8 @@ import torch
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 from natmae_mm.utils.atomic import atomic_torch_save  # noqa: E402
 from natmae_mm.utils.checkpoint import safe_torch_load  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 
 PREFIX = 'backbone.'
 
@@ -31,16 +33,17 @@ def extract(in_file: str, out_file: str) -> Dict[str, torch.Tensor]:
 
     Raises:
         FileNotFoundError: ``in_file`` does not exist.
-        ValueError: no ``state_dict`` or no ``backbone.*`` tensor in it.
+        InvalidInputError: no ``state_dict`` or no ``backbone.*`` tensor in it.
     """
     ckpt = safe_torch_load(in_file, map_location='cpu')
     state = ckpt.get('state_dict') if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
-        raise ValueError(f"{in_file}: expected an MMEngine checkpoint with a 'state_dict'")
+        raise InvalidInputError(
+            f"{in_file}: expected an MMEngine checkpoint with a 'state_dict'")
     backbone = {k: v.cpu() for k, v in state.items() if k.startswith(PREFIX)}
     if not backbone:
-        raise ValueError(f"{in_file}: no '{PREFIX}*' weights in its state_dict (keys start "
-                         f"with {sorted({k.split('.')[0] for k in state})})")
+        raise InvalidInputError(f"{in_file}: no '{PREFIX}*' weights in its state_dict "
+                                f"(keys start with {sorted({k.split('.')[0] for k in state})})")
     meta = dict(ckpt.get('meta') or {})
     meta['extracted_from'] = osp.basename(in_file)
     meta['extracted_prefix'] = PREFIX
@@ -59,4 +62,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

@@ -25,6 +25,9 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 from natmae_mm.utils.atomic import atomic_torch_save  # noqa: E402
+from natmae_mm.utils.checkpoint import UnreadableCheckpointError  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError, MissingKeyError  # noqa: E402
 
 DECODER_MAP = {
     'decoder_embed.': 'neck.decoder_embed.',
@@ -52,11 +55,12 @@ def load_mamp_checkpoint(path: str) -> dict:
         with torch.serialization.safe_globals([argparse.Namespace]):
             ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:
-        raise RuntimeError(f'cannot read {path} with the safe loader (only tensors, containers '
-                           f'and argparse.Namespace are allowed): {err}') from None
+        raise UnreadableCheckpointError(
+            f'cannot read {path} with the safe loader (only tensors, containers '
+            f'and argparse.Namespace are allowed): {err}') from None
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get('model'), dict):
         keys = list(ckpt) if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise KeyError(f'{path}: expected MAMP weights under key "model", found {keys}')
+        raise MissingKeyError(f'{path}: expected MAMP weights under key "model", found {keys}')
     return ckpt
 
 
@@ -68,8 +72,8 @@ def convert_state_dict(model: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch.
         name = key[len('module.'):] if key.startswith('module.') else key
         if name == 'joints_embed.proj.weight':  # (C_e, C, l, 1) -> (C_e, l*C)
             if value.dim() != 4 or value.shape[-1] != 1:
-                raise ValueError(f'{key}: expected a Conv2d weight (C_e, C, l, 1), got '
-                                 f'{tuple(value.shape)}')
+                raise InvalidInputError(f'{key}: expected a Conv2d weight (C_e, C, l, 1), '
+                                        f'got {tuple(value.shape)}')
             out['backbone.joint_embed.weight'] = value[..., 0].permute(0, 2, 1).reshape(
                 value.shape[0], -1).contiguous()
             continue
@@ -82,7 +86,8 @@ def convert_state_dict(model: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch.
         else:
             dropped.append(key)
     if 'backbone.joint_embed.weight' not in out:
-        raise KeyError('no joints_embed.proj.weight in the MAMP state dict: not a MAMP model')
+        raise MissingKeyError(
+            'no joints_embed.proj.weight in the MAMP state dict: not a MAMP model')
     return out, dropped
 
 
@@ -120,4 +125,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    cli_main(main)

@@ -10,6 +10,7 @@ import argparse
 import math
 import time
 
+from natmae_mm.utils.cli import cli_main
 from natmae_mm.datasets.synthetic import ACTIONS, make_synthetic_dataset, save_annotation
 
 
@@ -44,4 +45,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    cli_main(main)

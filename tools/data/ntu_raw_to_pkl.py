@@ -13,6 +13,7 @@ import os
 import sys
 from typing import List
 
+from natmae_mm.utils.cli import cli_main
 from natmae_mm.datasets.converters.io import (
     ConversionReport,
     Problem,
@@ -82,4 +83,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    cli_main(main)

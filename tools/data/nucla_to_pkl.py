@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from natmae_mm.utils.cli import cli_main
 from natmae_mm.datasets.converters.io import convert_files, write_annotation_file
 from natmae_mm.datasets.converters.nucla import convert_json, xview_splits
 
@@ -36,4 +37,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    cli_main(main)

@@ -13,6 +13,7 @@ import os
 import sys
 from functools import partial
 
+from natmae_mm.utils.cli import cli_main
 from natmae_mm.datasets.converters.io import convert_files, write_annotation_file
 from natmae_mm.datasets.converters.pku import cut_actions, read_split_file
 
@@ -62,4 +63,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    cli_main(main)

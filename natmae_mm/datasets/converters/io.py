@@ -13,9 +13,10 @@ import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 
 from natmae_mm.utils.atomic import atomic_pickle_dump
+from natmae_mm.utils.errors import InvalidInputError
 
 
-class ConversionError(ValueError):
+class ConversionError(InvalidInputError):
     """A malformed input; ``line`` is 1-based (None when not line-specific)."""
 
     def __init__(self, reason: str, line: Optional[int] = None) -> None:
