@@ -26,7 +26,8 @@ default_hooks = dict(
     divergence_guard=dict(type='DivergenceGuardHook', enabled=True),
     # --resume skips an unreadable (truncated, damaged) checkpoint and resumes
     # from the newest readable one; an unreadable --resume PATH is an error.
-    resume_guard=dict(type='ResumeGuardHook'),
+    # (MMEngine refuses None for these two keys: switch them off with enabled.)
+    resume_guard=dict(type='ResumeGuardHook', enabled=True),
 )
 
 env_cfg = dict(

@@ -43,8 +43,13 @@ class ResumeGuardHook(Hook):
     It works under any ``tools/train.py`` (ours, or MMAction2's own) because it
     only adjusts the runner's ``load_from`` before ``load_or_resume``. It is in
     ``default_hooks`` of ``configs/_base_/default_runtime.py`` as
-    ``resume_guard``; ``default_hooks.resume_guard=None`` removes it. Remote
-    paths (``s3://`` ...) are not checked.
+    ``resume_guard``; switch it off with
+    ``--cfg-options default_hooks.resume_guard.enabled=False`` (MMEngine only
+    accepts ``None`` for its own default hooks). Remote paths (``s3://`` ...)
+    are not checked.
+
+    Args:
+        enabled (bool): check before resuming. Defaults to True.
     """
 
     priority = 'VERY_HIGH'
@@ -54,8 +59,11 @@ class ResumeGuardHook(Hook):
         runner.logger.error(message)
         raise UnreadableCheckpointError(message)
 
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = bool(enabled)
+
     def before_run(self, runner) -> None:
-        if not getattr(runner, '_resume', False):
+        if not self.enabled or not getattr(runner, '_resume', False):
             return
         load_from = getattr(runner, '_load_from', None)
         if load_from is not None:
