@@ -18,3 +18,17 @@ class NaNWeightsAtHook(Hook):
             model = runner.model.module if hasattr(runner.model, 'module') else runner.model
             with torch.no_grad():
                 model.cls_head.fc.weight.fill_(float('nan'))
+
+
+@HOOKS.register_module()
+class PidFileHook(Hook):
+    """Every rank writes its process id to ``work_dir/rank{r}.pid`` (so a test
+    can kill one rank of a distributed run)."""
+
+    def before_run(self, runner) -> None:
+        import os
+        import os.path as osp
+
+        from mmengine.dist import get_rank
+        with open(osp.join(runner.work_dir, f'rank{get_rank()}.pid'), 'w') as f:
+            f.write(str(os.getpid()))
