@@ -190,3 +190,15 @@ def test_guard_switched_off_trains_on_into_nan(tmp_path, diverging_config):
     assert res.returncode == 0, res.stderr[-3000:]
     state = safe_torch_load(osp.join(work, 'epoch_3.pth'))['state_dict']
     assert math.isnan(state['cls_head.fc.weight'].sum().item())  # what the guard prevents
+
+
+def test_every_config_gets_both_guards_switched_on():
+    import glob
+
+    from mmengine.config import Config
+    configs = glob.glob(osp.join(REPO, 'configs', 'natmae', '**', '*.py'), recursive=True)
+    assert len(configs) > 10
+    for path in configs:
+        hooks = Config.fromfile(path).default_hooks
+        assert hooks.divergence_guard == dict(type='DivergenceGuardHook', enabled=True), path
+        assert hooks.resume_guard == dict(type='ResumeGuardHook', enabled=True), path
