@@ -12,9 +12,11 @@
 * **Readability.** :func:`checkpoint_unreadable_reason` checks a checkpoint
   without building any tensor: a ``torch.save`` file is a zip archive, so the
   archive's central directory (lost by any truncation) and the CRC-32 of every
-  record (catches a damaged block) are verified; ~0.15 s for a 200 MB file from
-  the page cache. Files in torch's legacy (non-zip) format are loaded in full
-  with the safe loader instead.
+  record (catches a damaged block) are verified. Reading every byte costs about
+  what a full load does (measured: 0.32 s against 0.38 s for a 187 MB file from
+  the page cache, 2 shared CPU cores) but allocates no tensor and unpickles
+  nothing. Files in torch's legacy (non-zip) format are loaded in full with the
+  safe loader instead.
 * **Which checkpoint to resume.** :func:`latest_readable_checkpoint` returns
   the checkpoint that ``last_checkpoint`` names if it is readable, else the
   newest readable ``epoch_N.pth`` / ``iter_N.pth`` of the work dir, together
