@@ -12,7 +12,7 @@ EXPECTED = {
                'SegmentNormTarget', 'MotionTarget', 'NATMAE'],
     'TRANSFORMS': ['ValidCropResize', 'RandomRot3D'],
     'DATASETS': ['SkeletonDataset'],
-    'HOOKS': ['PlainRuntimeInfoHook', 'KNNEvalHook'],
+    'HOOKS': ['PlainRuntimeInfoHook', 'KNNEvalHook', 'DivergenceGuardHook', 'ResumeGuardHook'],
     'OPTIM_WRAPPER_CONSTRUCTORS': ['LayerDecayOptimWrapperConstructor'],
 }
 

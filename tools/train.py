@@ -17,6 +17,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..'))
 from mmengine.runner import Runner  # noqa: E402
 
 import natmae_mm  # noqa: E402,F401  (registers components, safe checkpoint loader)
+from natmae_mm.engine.hooks import DivergenceError  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.launch import (  # noqa: E402
     add_common_args,
@@ -96,7 +97,10 @@ def main(argv=None) -> None:
     cfg = merge_args(load_config(args.config), args)
     prepare_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except DivergenceError as err:  # not bad input, but no bug either: one line (also in the log)
+        raise SystemExit(f'error: {err}') from None
 
 
 if __name__ == '__main__':

@@ -21,6 +21,13 @@ default_hooks = dict(
     # Stores plain Python numbers (not numpy scalars) in the runtime state, so
     # checkpoints load under torch's safe loader without allowlisting getattr.
     plain_runtime_info=dict(type='PlainRuntimeInfoHook'),
+    # Stops at the first non-finite loss without saving the diverged state;
+    # switch off with default_hooks.divergence_guard.enabled=False.
+    divergence_guard=dict(type='DivergenceGuardHook', enabled=True),
+    # --resume skips an unreadable (truncated, damaged) checkpoint and resumes
+    # from the newest readable one; an unreadable --resume PATH is an error.
+    # (MMEngine refuses None for these two keys: switch them off with enabled.)
+    resume_guard=dict(type='ResumeGuardHook', enabled=True),
 )
 
 env_cfg = dict(

@@ -18,6 +18,12 @@ from typing import Any, Iterator
 import torch
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
@@ -33,6 +39,7 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
                                dir=directory)
     os.close(fd)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         yield tmp
         os.replace(tmp, path)
     finally:

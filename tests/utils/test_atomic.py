@@ -34,3 +34,12 @@ def test_writers_round_trip_and_create_folders(tmp_path):
     atomic_torch_save({'w': torch.arange(3)}, str(tmp_path / 'c.pth'))
     assert torch.load(tmp_path / 'c.pth', weights_only=True)['w'].tolist() == [0, 1, 2]
     assert sorted(os.listdir(tmp_path)) == ['a', 'b', 'c.pth']
+
+
+def test_written_file_gets_the_umask_mode_not_mkstemp_0600(tmp_path):
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(str(tmp_path / 'shared.txt'), 'x')
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / 'shared.txt').st_mode & 0o777) == 0o640  # 0666 & ~0027
