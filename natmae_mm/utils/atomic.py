@@ -1,19 +1,20 @@
 """Atomic file output: long jobs never leave a half-written file behind.
 
 Every writer in this package (annotation pickles, checkpoints, configs,
-tables, figures) goes through :func:`atomic_path`: the content is written to a
+JSON records, tables, figures) goes through :func:`atomic_path`: the content is written to a
 temporary file in the destination folder, flushed to disk, and renamed over
 the destination with :func:`os.replace` (atomic on POSIX and Windows), so a
 reader, or a resumed run, sees either the previous file or the complete new
 one. On any error, including ``KeyboardInterrupt``, the temporary file is
 removed and the destination is untouched.
 """
+import json
 import os
 import os.path as osp
 import pickle
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 import torch
 
@@ -23,9 +24,9 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
     """Yield a temporary path next to ``path``; rename it to ``path`` on success.
 
     Args:
-        path: the destination file.
-        suffix: suffix of the temporary name (e.g. ``'.png'`` for writers that
-            infer the format from it).
+        path (str): the destination file.
+        suffix (str): suffix of the temporary name (e.g. ``'.png'`` for
+            writers that infer the format from it). Defaults to ``'.tmp'``.
     """
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -73,3 +74,29 @@ def atomic_torch_save(obj: Any, path: str) -> None:
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
         _fsync(tmp)
+
+
+def atomic_write_json(path: str, obj: Any) -> None:
+    """Write ``obj`` to ``path`` atomically as indented JSON with sorted keys."""
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + '\n')
+
+
+class InvalidJSONError(ValueError):
+    """A JSON file of ours that does not parse (truncated by hand, or not ours)."""
+
+
+def read_json(path: str) -> Optional[Any]:
+    """The JSON content of ``path``, or ``None`` if the file is absent.
+
+    Raises:
+        InvalidJSONError: naming the file, when it is not valid JSON.
+    """
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as err:
+            raise InvalidJSONError(
+                f'{path} is not valid JSON ({err}); it was not written by this tool '
+                'or was edited by hand: delete it to rerun that run') from None

@@ -17,7 +17,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import natmae_mm  # noqa: F401
-from natmae_mm.utils.experiments import ExperimentError, check_data
+from natmae_mm.evaluation.experiments import ExperimentError, check_data
 from tests.configs.nucla_data import NUM_JOINTS, write_nucla_like
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))

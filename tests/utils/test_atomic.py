@@ -6,10 +6,13 @@ import pytest
 import torch
 
 from natmae_mm.utils.atomic import (
+    InvalidJSONError,
     atomic_path,
     atomic_pickle_dump,
     atomic_torch_save,
+    atomic_write_json,
     atomic_write_text,
+    read_json,
 )
 
 
@@ -34,3 +37,15 @@ def test_writers_round_trip_and_create_folders(tmp_path):
     atomic_torch_save({'w': torch.arange(3)}, str(tmp_path / 'c.pth'))
     assert torch.load(tmp_path / 'c.pth', weights_only=True)['w'].tolist() == [0, 1, 2]
     assert sorted(os.listdir(tmp_path)) == ['a', 'b', 'c.pth']
+
+
+def test_atomic_json_roundtrip_and_no_temporaries(tmp_path):
+    path = tmp_path / 'sub' / 'r.json'
+    atomic_write_json(str(path), {'b': [1, 2], 'a': 1.5})
+    assert read_json(str(path)) == {'a': 1.5, 'b': [1, 2]}
+    assert path.read_text() == '{\n  "a": 1.5,\n  "b": [\n    1,\n    2\n  ]\n}\n'
+    assert os.listdir(tmp_path / 'sub') == ['r.json']
+    assert read_json(str(tmp_path / 'missing.json')) is None
+    (tmp_path / 'bad.json').write_text('{"a": ')
+    with pytest.raises(InvalidJSONError, match='bad.json.*delete it'):
+        read_json(str(tmp_path / 'bad.json'))

@@ -32,21 +32,18 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-from natmae_mm.utils.atomic import atomic_path
-from natmae_mm.utils.experiments import (
+from natmae_mm.evaluation.experiments import (
     ExperimentError,
-    atomic_write_json,
     check_data,
     check_settings,
     get_logger,
     iter_datasets,
-    load_config,
-    read_json,
     run_stage,
     set_ann_file,
-    summarize,
-    write_table,
 )
+from natmae_mm.evaluation.tables import summarize, write_table
+from natmae_mm.utils.atomic import InvalidJSONError, atomic_write_json, read_json
+from natmae_mm.utils.config import load_config
 
 #: target name -> (registered target generator, label used in tables and plots)
 TARGETS = {
@@ -175,14 +172,14 @@ def knn_top1(probe: Config, checkpoint: str, k: int) -> float:
     The probe keeps its encoder frozen, so this is exactly the pretrained (or
     random) encoder it was trained on. The bank is the training split, the
     queries the test split, both through the test pipeline (DINO's weighted
-    k-NN, :func:`natmae_mm.utils.features.knn_accuracy`).
+    k-NN, :func:`natmae_mm.evaluation.knn.knn_accuracy`).
     """
-    from natmae_mm.utils.features import (
+    from natmae_mm.evaluation.builders import (
         build_feature_dataloader,
         build_model_from_checkpoint,
-        extract_features,
-        knn_accuracy,
     )
+    from natmae_mm.evaluation.features import extract_features
+    from natmae_mm.evaluation.knn import knn_accuracy
     model = build_model_from_checkpoint(probe, checkpoint, strict=True)
     feats = {}
     for name, loader in (('bank', 'train_dataloader'), ('query', 'test_dataloader')):
@@ -245,9 +242,9 @@ def report(records: List[Dict[str, Any]], work_dir: str) -> None:
 
 def plot(rows: List[Dict[str, Any]], path: str) -> None:
     """Grouped bars (target x contrast) of linear and k-NN top-1 with std error bars."""
-    import matplotlib
-    matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
+    from natmae_mm.evaluation.plotting import save_figure
 
     labels = list(dict.fromkeys(r['label'] for r in rows))
     contrasts = list(dict.fromkeys(r['contrast'] for r in rows))
@@ -280,11 +277,7 @@ def plot(rows: List[Dict[str, Any]], path: str) -> None:
         ax.set_ylabel('top-1 (%)')
         ax.legend(fontsize=8)
     fig.tight_layout()
-    try:
-        with atomic_path(path, suffix='.png') as tmp:
-            fig.savefig(tmp, dpi=100)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -327,7 +320,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         logger.info(f'results: {osp.join(work_dir, "results.md")}')
         with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
             print(f.read())
-    except ExperimentError as err:
+    except (ExperimentError, InvalidJSONError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
     return 0

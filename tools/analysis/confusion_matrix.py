@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
-from natmae_mm.utils.plotting import save_figure  # noqa: E402
+from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
 
 
 def _field(sample: dict, new: str, old: str, path: str, i: int):
@@ -97,13 +97,13 @@ def plot_confusion(cm: np.ndarray, out: str, names: Optional[Sequence[str]] = No
 def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None,
             ann_file: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Scores and labels of a recognizer on ``split`` (default: the config's test split)."""
-    from natmae_mm.utils.compat import get_labels
-    from natmae_mm.utils.features import (
+    from natmae_mm.evaluation.builders import (
         build_feature_dataloader,
         build_model_from_checkpoint,
-        load_analysis_config,
     )
-    cfg = load_analysis_config(config, cfg_options)
+    from natmae_mm.utils.compat import get_labels
+    from natmae_mm.utils.config import load_config
+    cfg = load_config(config, cfg_options)
     model = build_model_from_checkpoint(cfg, checkpoint)
     if not hasattr(model, 'cls_head'):
         raise SystemExit(f'error: {config} builds {type(model).__name__}, not a recognizer '

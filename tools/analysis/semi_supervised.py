@@ -10,7 +10,7 @@ run's ``randomness.seed`` is the same seed, and the encoder starts from
 plus mean and sample std) into ``--work-dir``.
 
 Resuming works as in ``compare_targets.py`` (shared code in
-:mod:`natmae_mm.utils.experiments`): finished seeds leave
+:mod:`natmae_mm.evaluation.experiments`): finished seeds leave
 ``results/seed<k>.json`` and are skipped; an interrupted seed resumes from its
 last checkpoint.
 
@@ -30,20 +30,18 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-from natmae_mm.utils.experiments import (
+from natmae_mm.evaluation.experiments import (
     ExperimentError,
-    atomic_write_json,
     check_data,
     check_settings,
     get_logger,
     iter_datasets,
-    load_config,
-    mean_std,
-    read_json,
     run_stage,
     set_ann_file,
-    write_table,
 )
+from natmae_mm.evaluation.tables import mean_std, write_table
+from natmae_mm.utils.atomic import InvalidJSONError, atomic_write_json, read_json
+from natmae_mm.utils.config import load_config
 
 TOP1 = 'acc/top1'
 
@@ -150,7 +148,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report(records, args.fraction, work_dir)
         with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
             print(f.read())
-    except ExperimentError as err:
+    except (ExperimentError, InvalidJSONError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
     return 0

@@ -22,13 +22,13 @@ import numpy as np  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
-from natmae_mm.utils.features import (  # noqa: E402
+from natmae_mm.evaluation.builders import (  # noqa: E402
     build_feature_dataloader,
     build_model_from_checkpoint,
-    extract_features,
-    load_analysis_config,
 )
-from natmae_mm.utils.plotting import save_figure  # noqa: E402
+from natmae_mm.evaluation.features import extract_features  # noqa: E402
+from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
+from natmae_mm.utils.config import load_config  # noqa: E402
 
 
 def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.ndarray:
@@ -78,7 +78,7 @@ def main(argv=None) -> str:
     args = parse_args(argv)
     if args.classes < 1:
         raise SystemExit(f'error: --classes must be >= 1, got {args.classes}')
-    cfg = load_analysis_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
     model = build_model_from_checkpoint(cfg, ckpt, strict=False)
     loader = build_feature_dataloader(cfg, args.split, ann_file=args.ann_file)
