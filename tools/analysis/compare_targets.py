@@ -53,9 +53,6 @@ TARGETS = {
 }
 RANDOM = 'random'
 CONTRASTS = ('none', 'with')
-#: encoder hyper-parameters the probe must share with the pretrained encoder
-ARCH_KEYS = ('in_channels', 'num_joints', 'segment_len', 'embed_dim', 'depth', 'num_heads',
-             'mlp_ratio')
 TOP1 = 'acc/top1'
 
 
@@ -119,29 +116,52 @@ def pretrain_config(cfg: Config, target: str, contrast: str) -> Config:
     return cfg
 
 
-def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> Config:
-    """The probe config on an encoder shaped like ``pretrain``'s, loading ``checkpoint``.
+def encoder_shape(backbone: dict) -> Dict[str, Any]:
+    """What a checkpoint's encoder and the encoder it loads into must share.
 
-    ``checkpoint=None`` leaves the encoder randomly initialised (the baseline).
+    The encoder is built (randomly initialised, a fraction of a second) so that
+    the shape is read the way the model reads it: its ``arch`` preset with any
+    explicit ``embed_dim`` / ``depth`` / ... on top.
+    """
+    from mmaction.registry import MODELS
+
+    import natmae_mm  # noqa: F401  (registers the encoders)
+    encoder = MODELS.build(dict(backbone, init_cfg=None))
+    return {key: getattr(encoder, key) for key in
+            ('in_channels', 'num_frames', 'num_joints', 'segment_len', 'embed_dim', 'depth',
+             'num_heads', 'mlp_ratio')}
+
+
+def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> Config:
+    """The probe config loading ``checkpoint`` into its (frozen) encoder.
+
+    The probe names its encoder itself (e.g. ``arch='4x128'`` in
+    ``linear_nucla_cpu.py``); nothing is copied from the pretraining config,
+    but both encoders must have the same shape. ``checkpoint=None`` leaves the
+    encoder randomly initialised (the baseline).
 
     Raises:
-        ExperimentError: the two configs disagree on the clip length, which
-            sizes the temporal embedding and cannot be copied over.
+        ExperimentError: the two encoders differ (naming each key and both
+            values), or the probe head's input width is not the encoder width.
     """
+    from natmae_mm.models.backbones import encoder_width
     probe = copy.deepcopy(probe)
-    src, dst = pretrain.model.backbone, probe.model.backbone
-    for key in ARCH_KEYS:
-        if key in src:
-            dst[key] = src[key]
-    if src.get('num_frames') != dst.get('num_frames'):
+    src, dst = encoder_shape(pretrain.model.backbone), encoder_shape(probe.model.backbone)
+    diff = [key for key in src if src[key] != dst[key]]
+    if diff:
         raise ExperimentError(
-            f'the pretraining encoder has num_frames={src.get("num_frames")} but the probe '
-            f'encoder num_frames={dst.get("num_frames")}: use matching configs')
+            'the pretraining encoder has ' + ', '.join(f'{k}={src[k]}' for k in diff)
+            + ' but the probe encoder ' + ', '.join(f'{k}={dst[k]}' for k in diff)
+            + ': use matching configs (or --probe-cfg-options)')
     head = probe.model.get('cls_head')
-    if head is not None and 'embed_dim' in src:
-        head['in_channels'] = src['embed_dim']
-    dst['init_cfg'] = (None if checkpoint is None else
-                       dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
+    if head is not None and encoder_width(head.get('in_channels', src['embed_dim'])) != \
+            src['embed_dim']:
+        raise ExperimentError(
+            f"the probe head has in_channels={head['in_channels']} but the encoder width is "
+            f"{src['embed_dim']}: use matching configs (or --probe-cfg-options)")
+    probe.model.backbone['init_cfg'] = (
+        None if checkpoint is None else
+        dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
     return probe
 
 
@@ -295,6 +315,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             set_ann_file(probe, args.ann_file)
         for c in contrasts:  # bad contrast settings fail now, not after a pretraining
             pretrain_config(cfg, targets[0], c)
+        probe_config(probe, cfg, None)  # so do encoders of different shapes
         check_data(cfg, args.config)
         check_data(probe, probe_path)
         work_dir = osp.abspath(args.work_dir)
