@@ -15,7 +15,8 @@ over seeds. This module holds what they share:
   person or class count of :class:`~natmae_mm.datasets.SkeletonDataset`
   disagrees with the file), naming the config key.
 * :func:`check_settings` refuses to mix runs of other settings in one
-  work directory.
+  work directory; :func:`collect_records` computes each run's record once
+  (``results/<run>.json``) and reuses it on the next invocation.
 
 The tables over the finished runs are :mod:`natmae_mm.evaluation.tables`.
 
@@ -31,7 +32,7 @@ import logging
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
@@ -239,6 +240,42 @@ def check_settings(work_dir: str, settings: Dict[str, Any]) -> None:
             f'{work_dir} holds runs made with other settings {diff} (recorded, requested); '
             'use another --work-dir')
     atomic_write_json(path, settings)
+
+
+def collect_records(names: Sequence[str], results_dir: str,
+                    compute: Callable[[int], Dict[str, Any]], logger: logging.Logger,
+                    after_each: Optional[Callable[[List[Dict[str, Any]]], None]] = None
+                    ) -> List[Dict[str, Any]]:
+    """One record per run, computed once and reused when the command is run again.
+
+    Args:
+        names (Sequence[str]): the runs, in order; run ``i``'s record is
+            ``results_dir/<names[i]>.json`` (written atomically).
+        results_dir (str): where the records go.
+        compute (Callable[[int], dict]): makes the record of run ``i`` (e.g.
+            with :func:`run_stage`); called only when its file is absent.
+        logger (logging.Logger): one progress line per run.
+        after_each (Callable, optional): called with the records so far after
+            every run (e.g. to rewrite the tables). Defaults to None.
+
+    Returns:
+        List[dict]: the records, in the order of ``names``.
+    """
+    records: List[Dict[str, Any]] = []
+    for i, name in enumerate(names):
+        path = osp.join(results_dir, name + '.json')
+        tag = f'[{i + 1}/{len(names)}] {name}'
+        record = read_json(path)
+        if record is None:
+            logger.info(tag)
+            record = compute(i)
+            atomic_write_json(path, record)
+        else:
+            logger.info(f'{tag}: done earlier')
+        records.append(record)
+        if after_each is not None:
+            after_each(records)
+    return records
 
 
 def get_logger() -> logging.Logger:

@@ -17,6 +17,7 @@ from natmae_mm.evaluation.experiments import (
     ExperimentError,
     check_data,
     check_settings,
+    collect_records,
     iter_datasets,
     run_stage,
     set_ann_file,
@@ -108,6 +109,31 @@ def test_check_settings_refuses_other_settings(tmp_path):
     check_settings(str(tmp_path), dict(config='a.py', opts={'x': (1, 2)}))  # same: fine
     with pytest.raises(ExperimentError, match="config.*'a.py', 'b.py'"):
         check_settings(str(tmp_path), dict(config='b.py', opts={'x': (1, 2)}))
+
+
+def test_collect_records_computes_each_run_once(tmp_path):
+    import logging
+    calls, seen = [], []
+
+    def compute(i):
+        calls.append(i)
+        return {'run': i, 'acc': 10.0 * i}
+
+    def after_each(records):
+        seen.append(len(records))
+
+    logger = logging.getLogger('test_collect_records')
+    out = collect_records(['a', 'b'], str(tmp_path / 'results'), compute, logger, after_each)
+    assert out == [{'run': 0, 'acc': 0.0}, {'run': 1, 'acc': 10.0}]
+    assert calls == [0, 1] and seen == [1, 2]
+    assert sorted(p.name for p in (tmp_path / 'results').iterdir()) == ['a.json', 'b.json']
+    # a second invocation (one more run) reuses a and b and computes only c
+    out = collect_records(['a', 'b', 'c'], str(tmp_path / 'results'), compute, logger)
+    assert calls == [0, 1, 2] and [r['run'] for r in out] == [0, 1, 2]
+    # a record that fails half-way leaves no file, so the run is redone next time
+    with pytest.raises(ZeroDivisionError):
+        collect_records(['d'], str(tmp_path / 'results'), lambda i: 1 / 0, logger)
+    assert not (tmp_path / 'results' / 'd.json').exists()
 
 
 # ----------------------------------------------------------------------------- data checks

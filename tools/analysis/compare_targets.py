@@ -36,13 +36,14 @@ from natmae_mm.evaluation.experiments import (
     ExperimentError,
     check_data,
     check_settings,
+    collect_records,
     get_logger,
     iter_datasets,
     run_stage,
     set_ann_file,
 )
 from natmae_mm.evaluation.tables import summarize, write_table
-from natmae_mm.utils.atomic import InvalidJSONError, atomic_write_json, read_json
+from natmae_mm.utils.atomic import InvalidJSONError
 from natmae_mm.utils.config import load_config
 
 #: target name -> (registered target generator, label used in tables and plots)
@@ -326,18 +327,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             ann_file=args.ann_file, knn_k=args.knn_k))
 
         runs = plan(args.seeds, contrasts, targets, not args.no_random)
-        records = []
-        for i, run in enumerate(runs, 1):
-            path = osp.join(work_dir, 'results', run['run'] + '.json')
-            record = read_json(path)
-            if record is None:
-                logger.info(f'[{i}/{len(runs)}] {run["run"]}')
-                record = execute(run, work_dir, cfg, probe, args.knn_k, logger)
-                atomic_write_json(path, record)
-            else:
-                logger.info(f'[{i}/{len(runs)}] {run["run"]}: done earlier')
-            records.append(record)
-            report(records, work_dir)
+        collect_records([run['run'] for run in runs], osp.join(work_dir, 'results'),
+                        lambda i: execute(runs[i], work_dir, cfg, probe, args.knn_k, logger),
+                        logger, after_each=lambda records: report(records, work_dir))
         logger.info(f'results: {osp.join(work_dir, "results.md")}')
         with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
             print(f.read())

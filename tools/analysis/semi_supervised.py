@@ -34,13 +34,14 @@ from natmae_mm.evaluation.experiments import (
     ExperimentError,
     check_data,
     check_settings,
+    collect_records,
     get_logger,
     iter_datasets,
     run_stage,
     set_ann_file,
 )
 from natmae_mm.evaluation.tables import mean_std, write_table
-from natmae_mm.utils.atomic import InvalidJSONError, atomic_write_json, read_json
+from natmae_mm.utils.atomic import InvalidJSONError
 from natmae_mm.utils.config import load_config
 
 TOP1 = 'acc/top1'
@@ -124,28 +125,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         cfg_options=args.cfg_options)
         check_settings(work_dir, settings)
 
-        records = []
-        for i, seed in enumerate(args.seeds, 1):
-            path = osp.join(work_dir, 'results', f'seed{seed}.json')
-            record = read_json(path)
-            if record is None:
-                logger.info(f'[{i}/{len(args.seeds)}] subset seed {seed}')
-                run_cfg = subset_config(cfg, args.fraction, seed,
-                                        osp.abspath(args.checkpoint), args.prefix)
-                n_train = count_train_samples(run_cfg)
-                stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
-                                  f'semi_seed{seed}', seed, test=True, logger=logger)
-                if TOP1 not in stage['metrics']:
-                    raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
-                                          f'(got {sorted(stage["metrics"])})')
-                record = dict(seed=seed, fraction=args.fraction, train_samples=n_train,
-                              top1=100.0 * stage['metrics'][TOP1],
-                              time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
-                atomic_write_json(path, record)
-            else:
-                logger.info(f'[{i}/{len(args.seeds)}] subset seed {seed}: done earlier')
-            records.append(record)
-            report(records, args.fraction, work_dir)
+        def run_seed(i: int) -> Dict[str, Any]:
+            seed = args.seeds[i]
+            run_cfg = subset_config(cfg, args.fraction, seed, osp.abspath(args.checkpoint),
+                                    args.prefix)
+            n_train = count_train_samples(run_cfg)
+            stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
+                              f'semi_seed{seed}', seed, test=True, logger=logger)
+            if TOP1 not in stage['metrics']:
+                raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
+                                      f'(got {sorted(stage["metrics"])})')
+            return dict(seed=seed, fraction=args.fraction, train_samples=n_train,
+                        top1=100.0 * stage['metrics'][TOP1],
+                        time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
+
+        collect_records([f'seed{seed}' for seed in args.seeds], osp.join(work_dir, 'results'),
+                        run_seed, logger,
+                        after_each=lambda records: report(records, args.fraction, work_dir))
         with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
             print(f.read())
     except (ExperimentError, InvalidJSONError) as err:
