@@ -47,7 +47,12 @@ def _fsync(path: str) -> None:
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (flushed to disk before the rename)."""
+    """Write ``data`` to ``path`` atomically (flushed to disk before the rename).
+
+    Args:
+        path (str): the destination file.
+        data (bytes): its new content.
+    """
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             f.write(data)
@@ -56,12 +61,22 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
 
 
 def atomic_write_text(path: str, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
+    """Write UTF-8 ``text`` to ``path`` atomically.
+
+    Args:
+        path (str): the destination file.
+        text (str): its new content.
+    """
     atomic_write_bytes(path, text.encode('utf-8'))
 
 
 def atomic_pickle_dump(obj: Any, path: str) -> None:
-    """Pickle ``obj`` (highest protocol) to ``path`` atomically."""
+    """Pickle ``obj`` (highest protocol) to ``path`` atomically.
+
+    Args:
+        obj (Any): what to pickle.
+        path (str): the destination file.
+    """
     with atomic_path(path) as tmp:
         with open(tmp, 'wb') as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -70,14 +85,25 @@ def atomic_pickle_dump(obj: Any, path: str) -> None:
 
 
 def atomic_torch_save(obj: Any, path: str) -> None:
-    """``torch.save(obj)`` to ``path`` atomically."""
+    """``torch.save(obj)`` to ``path`` atomically.
+
+    Args:
+        obj (Any): what to save.
+        path (str): the destination file.
+    """
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
         _fsync(tmp)
 
 
 def atomic_write_json(path: str, obj: Any) -> None:
-    """Write ``obj`` to ``path`` atomically as indented JSON with sorted keys."""
+    """Write ``obj`` to ``path`` atomically as indented JSON with sorted keys.
+
+    Args:
+        path (str): the destination file.
+        obj (Any): a JSON-serialisable value (see
+            :func:`natmae_mm.utils.plain.to_plain`).
+    """
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + '\n')
 
 
@@ -87,6 +113,12 @@ class InvalidJSONError(ValueError):
 
 def read_json(path: str) -> Optional[Any]:
     """The JSON content of ``path``, or ``None`` if the file is absent.
+
+    Args:
+        path (str): the file.
+
+    Returns:
+        Any: the parsed content, or None.
 
     Raises:
         InvalidJSONError: naming the file, when it is not valid JSON.

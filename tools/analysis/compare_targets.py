@@ -88,7 +88,16 @@ def _split(text: str, allowed: Sequence[str], what: str) -> List[str]:
 
 
 def resolve_probe_config(args: argparse.Namespace, cfg: Config) -> str:
-    """The probe config path: ``--probe-config`` or the config's ``linear_probe_config``."""
+    """The probe config path: ``--probe-config`` or the config's ``linear_probe_config``.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        cfg (Config): the pretraining config.
+
+    Returns:
+        str: the probe config's path (``linear_probe_config`` is relative to
+        the pretraining config).
+    """
     if args.probe_config:
         return args.probe_config
     rel = cfg.get('linear_probe_config')
@@ -99,7 +108,17 @@ def resolve_probe_config(args: argparse.Namespace, cfg: Config) -> str:
 
 
 def pretrain_config(cfg: Config, target: str, contrast: str) -> Config:
-    """``cfg`` with the reconstruction target and the contrastive branch replaced."""
+    """``cfg`` with the reconstruction target and the contrastive branch replaced.
+
+    Args:
+        cfg (Config): the pretraining config (not modified).
+        target (str): a key of :data:`TARGETS`.
+        contrast (str): ``'none'`` (``model.contrast=None``) or ``'with'``
+            (the config's own ``model.contrast``).
+
+    Returns:
+        Config: the run's pretraining config.
+    """
     cfg = copy.deepcopy(cfg)
     model = cfg.model
     old = dict(model.get('target_generator') or {})
@@ -123,6 +142,14 @@ def encoder_shape(backbone: dict) -> Dict[str, Any]:
     The encoder is built (randomly initialised, a fraction of a second) so that
     the shape is read the way the model reads it: its ``arch`` preset with any
     explicit ``embed_dim`` / ``depth`` / ... on top.
+
+    Args:
+        backbone (dict): a backbone config.
+
+    Returns:
+        Dict[str, Any]: token grid (``in_channels``, ``num_frames``,
+        ``num_joints``, ``segment_len``) and shape (``embed_dim``, ``depth``,
+        ``num_heads``, ``mlp_ratio``).
     """
     from mmaction.registry import MODELS
 
@@ -140,6 +167,14 @@ def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> 
     ``linear_nucla_cpu.py``); nothing is copied from the pretraining config,
     but both encoders must have the same shape. ``checkpoint=None`` leaves the
     encoder randomly initialised (the baseline).
+
+    Args:
+        probe (Config): the linear-probe config (not modified).
+        pretrain (Config): the pretraining config.
+        checkpoint (str, optional): the pretraining checkpoint.
+
+    Returns:
+        Config: the run's probe config.
 
     Raises:
         ExperimentError: the two encoders differ (naming each key and both
@@ -168,7 +203,17 @@ def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> 
 
 def plan(seeds: Sequence[int], contrasts: Sequence[str], targets: Sequence[str],
          baseline: bool) -> List[Dict[str, Any]]:
-    """The runs, seed-major so that every condition of seed 0 finishes first."""
+    """The runs, seed-major so that every condition of seed 0 finishes first.
+
+    Args:
+        seeds (Sequence[int]): the seeds.
+        contrasts (Sequence[str]): ``'none'`` and / or ``'with'``.
+        targets (Sequence[str]): keys of :data:`TARGETS`.
+        baseline (bool): add a random-encoder run per seed.
+
+    Returns:
+        List[dict]: ``{'run', 'target', 'contrast', 'seed'}`` per run.
+    """
     runs = []
     for seed in seeds:
         if baseline:
@@ -194,6 +239,14 @@ def knn_top1(probe: Config, checkpoint: str, k: int) -> float:
     random) encoder it was trained on. The bank is the training split, the
     queries the test split, both through the test pipeline (DINO's weighted
     k-NN, :func:`natmae_mm.evaluation.knn.knn_accuracy`).
+
+    Args:
+        probe (Config): the run's probe config.
+        checkpoint (str): the probe's final checkpoint.
+        k (int): neighbours.
+
+    Returns:
+        float: top-1 in percent.
     """
     from natmae_mm.evaluation.builders import (
         build_feature_dataloader,
@@ -213,7 +266,19 @@ def knn_top1(probe: Config, checkpoint: str, k: int) -> float:
 
 def execute(run: Dict[str, Any], work_dir: str, cfg: Config, probe: Config, k: int,
             logger: Any) -> Dict[str, Any]:
-    """Pretrain (unless random), probe and k-NN one run; return its record."""
+    """Pretrain (unless random), probe and k-NN one run; return its record.
+
+    Args:
+        run (dict): one entry of :func:`plan`.
+        work_dir (str): the comparison's directory.
+        cfg (Config): the pretraining config.
+        probe (Config): the linear-probe config.
+        k (int): neighbours of the k-NN score.
+        logger (logging.Logger): progress.
+
+    Returns:
+        dict: the run with ``linear_top1``, ``knn_top1``, times and checkpoint.
+    """
     run_dir = osp.join(work_dir, 'runs', run['run'])
     record = dict(run)
     checkpoint = None
@@ -241,7 +306,12 @@ def execute(run: Dict[str, Any], work_dir: str, cfg: Config, probe: Config, k: i
 
 
 def report(records: List[Dict[str, Any]], work_dir: str) -> None:
-    """Write results.{md,csv,png} over the finished records."""
+    """Write results.{md,csv,png} over the finished records.
+
+    Args:
+        records (List[dict]): the finished runs' records.
+        work_dir (str): where the tables and the figure go.
+    """
     order = {name: i for i, name in enumerate([RANDOM, 'joint', 'motion', 'nat'])}
     records = sorted(records, key=lambda r: (order[r['target']], r['contrast'], r['seed']))
     rows = summarize(records, ['target', 'contrast'],
@@ -262,7 +332,12 @@ def report(records: List[Dict[str, Any]], work_dir: str) -> None:
 
 
 def plot(rows: List[Dict[str, Any]], path: str) -> None:
-    """Grouped bars (target x contrast) of linear and k-NN top-1 with std error bars."""
+    """Grouped bars (target x contrast) of linear and k-NN top-1 with std error bars.
+
+    Args:
+        rows (List[dict]): the summary rows of :func:`report`.
+        path (str): the PNG (written atomically).
+    """
     import matplotlib.pyplot as plt
 
     from natmae_mm.evaluation.plotting import save_figure

@@ -67,7 +67,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def subset_config(cfg: Config, fraction: float, seed: int, checkpoint: str,
                   prefix: str) -> Config:
-    """``cfg`` on the ``(fraction, seed)`` subset, its encoder loading ``checkpoint``."""
+    """``cfg`` on the ``(fraction, seed)`` subset, its encoder loading ``checkpoint``.
+
+    Args:
+        cfg (Config): the fine-tune config (not modified).
+        fraction (float): label fraction in (0, 1].
+        seed (int): subset seed.
+        checkpoint (str): the pretraining checkpoint.
+        prefix (str): key prefix of the encoder in the checkpoint.
+
+    Returns:
+        Config: the run's config.
+    """
     cfg = copy.deepcopy(cfg)
     train = [ds for key, ds in iter_datasets(cfg) if key.startswith('train_dataloader')]
     if not train:
@@ -81,7 +92,13 @@ def subset_config(cfg: Config, fraction: float, seed: int, checkpoint: str,
 
 
 def report(records: List[Dict[str, Any]], fraction: float, work_dir: str) -> None:
-    """Write results.{md,csv}: a row per seed, then mean and sample std."""
+    """Write results.{md,csv}: a row per seed, then mean and sample std.
+
+    Args:
+        records (List[dict]): the finished seeds' records.
+        fraction (float): the label fraction (table title).
+        work_dir (str): where the tables go.
+    """
     rows: List[Dict[str, Any]] = [dict(seed=r['seed'], top1=r['top1'],
                                        train_samples=r.get('train_samples'),
                                        time_s=r.get('time_s')) for r in records]
@@ -96,7 +113,14 @@ def report(records: List[Dict[str, Any]], fraction: float, work_dir: str) -> Non
 
 
 def count_train_samples(cfg: Config) -> Optional[int]:
-    """How many samples the (subset) training dataset holds, built without its pipeline."""
+    """How many samples the (subset) training dataset holds, built without its pipeline.
+
+    Args:
+        cfg (Config): a run's config.
+
+    Returns:
+        int, optional: the count; None when the config has several training datasets.
+    """
     from mmaction.registry import DATASETS
     train = [ds for key, ds in iter_datasets(cfg) if key.startswith('train_dataloader')]
     if len(train) != 1:

@@ -32,7 +32,16 @@ from natmae_mm.utils.config import load_config  # noqa: E402
 
 
 def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.ndarray:
-    """2-D t-SNE of (N, C) features (perplexity clipped below N/3): (N, 2)."""
+    """2-D t-SNE of (N, C) features (perplexity clipped below N/3).
+
+    Args:
+        feats (np.ndarray): (N, C) features.
+        seed (int): t-SNE seed. Defaults to 0.
+        perplexity (float): t-SNE perplexity. Defaults to 30.
+
+    Returns:
+        np.ndarray: (N, 2) embedding.
+    """
     from sklearn.manifold import TSNE
     if len(feats) < 5:
         raise ValueError(f't-SNE needs at least 5 samples, got {len(feats)}')
@@ -43,7 +52,16 @@ def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.
 
 def plot_tsne(emb: np.ndarray, labels: np.ndarray, out: str,
               names: Optional[Sequence[str]] = None, title: str = '') -> None:
-    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``."""
+    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``.
+
+    Args:
+        emb (np.ndarray): (N, 2) points.
+        labels (np.ndarray): (N,) int labels.
+        out (str): the PNG (written atomically).
+        names (Sequence[str], optional): class names by label. Defaults to
+            None (the label numbers).
+        title (str): figure title. Defaults to ``''``.
+    """
     fig, ax = plt.subplots(figsize=(7, 6))
     cmap = plt.get_cmap('tab10' if len(np.unique(labels)) <= 10 else 'tab20')
     for i, c in enumerate(np.unique(labels)):

@@ -88,7 +88,19 @@ def convert_state_dict(model: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch.
 
 
 def convert(src: str, dst: str) -> dict:
-    """Convert ``src`` and write ``dst`` atomically; returns the written meta."""
+    """Convert ``src`` and write ``dst`` atomically.
+
+    MAMP's training arguments are kept in the meta as plain values
+    (:func:`~natmae_mm.utils.plain.to_plain`, anything else as its ``repr``),
+    so the converted file loads under torch's safe loader.
+
+    Args:
+        src (str): the MAMP checkpoint.
+        dst (str): the converted checkpoint.
+
+    Returns:
+        dict: the written meta.
+    """
     ckpt = load_mamp_checkpoint(src)
     state_dict, dropped = convert_state_dict(ckpt['model'])
     args = ckpt.get('args')
