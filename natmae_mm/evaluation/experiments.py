@@ -31,12 +31,13 @@ import json
 import logging
 import os
 import os.path as osp
+import sys
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from ..utils.atomic import atomic_write_json, read_json
+from ..utils.atomic import InvalidJSONError, atomic_write_json, read_json
 from ..utils.checkpoint import safe_torch_load
 from ..utils.plain import to_plain
 
@@ -276,6 +277,28 @@ def collect_records(names: Sequence[str], results_dir: str,
         if after_each is not None:
             after_each(records)
     return records
+
+
+def run_experiment(body: Callable[[], str]) -> int:
+    """Run an orchestration tool's ``body`` and print its results table.
+
+    Args:
+        body (Callable[[], str]): does the work and returns the markdown
+            table it wrote.
+
+    Returns:
+        int: the exit status: 0, or 2 after printing ``error: ...`` (no
+        traceback) for an :class:`ExperimentError` or an unreadable record.
+    """
+    try:
+        table = body()
+    except (ExperimentError, InvalidJSONError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    logging.getLogger('natmae_mm.experiments').info(f'results: {table}')
+    with open(table, encoding='utf-8') as f:
+        print(f.read())
+    return 0
 
 
 def get_logger() -> logging.Logger:

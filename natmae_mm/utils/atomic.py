@@ -14,7 +14,7 @@ import os.path as osp
 import pickle
 import tempfile
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, BinaryIO, Iterator, Optional
 
 import torch
 
@@ -46,6 +46,16 @@ def _fsync(path: str) -> None:
         os.fsync(f.fileno())
 
 
+@contextmanager
+def _atomic_binary(path: str) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` once written and flushed to disk."""
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb') as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (flushed to disk before the rename).
 
@@ -53,11 +63,8 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         path (str): the destination file.
         data (bytes): its new content.
     """
-    with atomic_path(path) as tmp:
-        with open(tmp, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+    with _atomic_binary(path) as f:
+        f.write(data)
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -77,11 +84,8 @@ def atomic_pickle_dump(obj: Any, path: str) -> None:
         obj (Any): what to pickle.
         path (str): the destination file.
     """
-    with atomic_path(path) as tmp:
-        with open(tmp, 'wb') as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
+    with _atomic_binary(path) as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def atomic_torch_save(obj: Any, path: str) -> None:

@@ -39,11 +39,11 @@ from natmae_mm.evaluation.experiments import (
     collect_records,
     get_logger,
     iter_datasets,
+    run_experiment,
     run_stage,
     set_ann_file,
 )
 from natmae_mm.evaluation.tables import summarize, write_table
-from natmae_mm.utils.atomic import InvalidJSONError
 from natmae_mm.utils.config import load_config
 
 #: target name -> (registered target generator, label used in tables and plots)
@@ -376,42 +376,47 @@ def plot(rows: List[Dict[str, Any]], path: str) -> None:
     save_figure(fig, path, dpi=100)
 
 
+def compare(args: argparse.Namespace, logger: Any) -> str:
+    """Run (or resume) the comparison of ``args``; return the path of results.md.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        logger (logging.Logger): progress.
+
+    Returns:
+        str: ``work_dir/results.md``.
+    """
+    import natmae_mm  # noqa: F401  (registers the modules)
+    contrasts = _split(args.contrast, CONTRASTS, 'contrast')
+    targets = _split(args.targets, list(TARGETS), 'targets')
+    cfg = load_config(args.config, args.cfg_options)
+    probe_path = resolve_probe_config(args, cfg)
+    probe = load_config(probe_path, args.probe_cfg_options)
+    if args.ann_file:
+        set_ann_file(cfg, args.ann_file)
+        set_ann_file(probe, args.ann_file)
+    for c in contrasts:  # bad contrast settings fail now, not after a pretraining
+        pretrain_config(cfg, targets[0], c)
+    probe_config(probe, cfg, None)  # so do encoders of different shapes
+    check_data(cfg, args.config)
+    check_data(probe, probe_path)
+    work_dir = osp.abspath(args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    check_settings(work_dir, dict(
+        config=osp.abspath(args.config), probe_config=osp.abspath(probe_path),
+        cfg_options=args.cfg_options, probe_cfg_options=args.probe_cfg_options,
+        ann_file=args.ann_file, knn_k=args.knn_k))
+
+    runs = plan(args.seeds, contrasts, targets, not args.no_random)
+    collect_records([run['run'] for run in runs], osp.join(work_dir, 'results'),
+                    lambda i: execute(runs[i], work_dir, cfg, probe, args.knn_k, logger),
+                    logger, after_each=lambda records: report(records, work_dir))
+    return osp.join(work_dir, 'results.md')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    logger = get_logger()
-    try:
-        import natmae_mm  # noqa: F401  (registers the modules)
-        contrasts = _split(args.contrast, CONTRASTS, 'contrast')
-        targets = _split(args.targets, list(TARGETS), 'targets')
-        cfg = load_config(args.config, args.cfg_options)
-        probe_path = resolve_probe_config(args, cfg)
-        probe = load_config(probe_path, args.probe_cfg_options)
-        if args.ann_file:
-            set_ann_file(cfg, args.ann_file)
-            set_ann_file(probe, args.ann_file)
-        for c in contrasts:  # bad contrast settings fail now, not after a pretraining
-            pretrain_config(cfg, targets[0], c)
-        probe_config(probe, cfg, None)  # so do encoders of different shapes
-        check_data(cfg, args.config)
-        check_data(probe, probe_path)
-        work_dir = osp.abspath(args.work_dir)
-        os.makedirs(work_dir, exist_ok=True)
-        check_settings(work_dir, dict(
-            config=osp.abspath(args.config), probe_config=osp.abspath(probe_path),
-            cfg_options=args.cfg_options, probe_cfg_options=args.probe_cfg_options,
-            ann_file=args.ann_file, knn_k=args.knn_k))
-
-        runs = plan(args.seeds, contrasts, targets, not args.no_random)
-        collect_records([run['run'] for run in runs], osp.join(work_dir, 'results'),
-                        lambda i: execute(runs[i], work_dir, cfg, probe, args.knn_k, logger),
-                        logger, after_each=lambda records: report(records, work_dir))
-        logger.info(f'results: {osp.join(work_dir, "results.md")}')
-        with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
-            print(f.read())
-    except (ExperimentError, InvalidJSONError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_experiment(lambda: compare(args, get_logger()))
 
 
 if __name__ == '__main__':

@@ -37,11 +37,11 @@ from natmae_mm.evaluation.experiments import (
     collect_records,
     get_logger,
     iter_datasets,
+    run_experiment,
     run_stage,
     set_ann_file,
 )
 from natmae_mm.evaluation.tables import mean_std, write_table
-from natmae_mm.utils.atomic import InvalidJSONError
 from natmae_mm.utils.config import load_config
 
 TOP1 = 'acc/top1'
@@ -129,49 +129,55 @@ def count_train_samples(cfg: Config) -> Optional[int]:
     return len(DATASETS.build(dict(plain, pipeline=[])))
 
 
+def semi_supervised(args: argparse.Namespace, logger: Any) -> str:
+    """Run (or resume) the seeds of ``args``; return the path of results.md.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        logger (logging.Logger): progress.
+
+    Returns:
+        str: ``work_dir/results.md``.
+    """
+    import natmae_mm  # noqa: F401  (registers the modules)
+    if not 0. < args.fraction <= 1.:
+        raise ExperimentError(f'--fraction must be in (0, 1], got {args.fraction}')
+    if not osp.isfile(args.checkpoint):
+        raise ExperimentError(f'--checkpoint {args.checkpoint!r} does not exist')
+    cfg = load_config(args.config, args.cfg_options)
+    if args.ann_file:
+        set_ann_file(cfg, args.ann_file)
+    check_data(cfg, args.config)
+    work_dir = osp.abspath(args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    settings = dict(config=osp.abspath(args.config), checkpoint=osp.abspath(args.checkpoint),
+                    prefix=args.prefix, fraction=args.fraction, ann_file=args.ann_file,
+                    cfg_options=args.cfg_options)
+    check_settings(work_dir, settings)
+
+    def run_seed(i: int) -> Dict[str, Any]:
+        seed = args.seeds[i]
+        run_cfg = subset_config(cfg, args.fraction, seed, osp.abspath(args.checkpoint),
+                                args.prefix)
+        n_train = count_train_samples(run_cfg)
+        stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
+                          f'semi_seed{seed}', seed, test=True, logger=logger)
+        if TOP1 not in stage['metrics']:
+            raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
+                                  f'(got {sorted(stage["metrics"])})')
+        return dict(seed=seed, fraction=args.fraction, train_samples=n_train,
+                    top1=100.0 * stage['metrics'][TOP1],
+                    time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
+
+    collect_records([f'seed{seed}' for seed in args.seeds], osp.join(work_dir, 'results'),
+                    run_seed, logger,
+                    after_each=lambda records: report(records, args.fraction, work_dir))
+    return osp.join(work_dir, 'results.md')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    logger = get_logger()
-    try:
-        import natmae_mm  # noqa: F401  (registers the modules)
-        if not 0. < args.fraction <= 1.:
-            raise ExperimentError(f'--fraction must be in (0, 1], got {args.fraction}')
-        if not osp.isfile(args.checkpoint):
-            raise ExperimentError(f'--checkpoint {args.checkpoint!r} does not exist')
-        cfg = load_config(args.config, args.cfg_options)
-        if args.ann_file:
-            set_ann_file(cfg, args.ann_file)
-        check_data(cfg, args.config)
-        work_dir = osp.abspath(args.work_dir)
-        os.makedirs(work_dir, exist_ok=True)
-        settings = dict(config=osp.abspath(args.config), checkpoint=osp.abspath(args.checkpoint),
-                        prefix=args.prefix, fraction=args.fraction, ann_file=args.ann_file,
-                        cfg_options=args.cfg_options)
-        check_settings(work_dir, settings)
-
-        def run_seed(i: int) -> Dict[str, Any]:
-            seed = args.seeds[i]
-            run_cfg = subset_config(cfg, args.fraction, seed, osp.abspath(args.checkpoint),
-                                    args.prefix)
-            n_train = count_train_samples(run_cfg)
-            stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
-                              f'semi_seed{seed}', seed, test=True, logger=logger)
-            if TOP1 not in stage['metrics']:
-                raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
-                                      f'(got {sorted(stage["metrics"])})')
-            return dict(seed=seed, fraction=args.fraction, train_samples=n_train,
-                        top1=100.0 * stage['metrics'][TOP1],
-                        time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
-
-        collect_records([f'seed{seed}' for seed in args.seeds], osp.join(work_dir, 'results'),
-                        run_seed, logger,
-                        after_each=lambda records: report(records, args.fraction, work_dir))
-        with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
-            print(f.read())
-    except (ExperimentError, InvalidJSONError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_experiment(lambda: semi_supervised(args, get_logger()))
 
 
 if __name__ == '__main__':
