@@ -81,7 +81,7 @@ class Demo:
         return {}
 
     def _save_state(self) -> None:
-        from natmae_mm.utils.experiments import atomic_write_json
+        from natmae_mm.utils.atomic import atomic_write_json
         atomic_write_json(self.state_file, self.state)
 
     def stage(self, name: str, fn, outputs: List[str]) -> Dict:
@@ -289,7 +289,7 @@ class Demo:
                   + f'; total {total:.0f}s.',
                   'Figures: tsne_pretrained.png, tsne_random.png, confusion_pretrained.png']
         text = '\n'.join(lines) + '\n'
-        from natmae_mm.utils.experiments import atomic_write_json, atomic_write_text
+        from natmae_mm.utils.atomic import atomic_write_json, atomic_write_text
         atomic_write_text(osp.join(self.work, 'results.md'), text)
         summary = dict(rows=rows, settings=s, total_seconds=round(total, 1))
         atomic_write_json(osp.join(self.work, 'results.json'), summary)
@@ -325,7 +325,7 @@ def accuracy(pred_file: str) -> Dict[str, float]:
     """Top-1/top-5 (%) of a ``tools/test.py --dump`` file."""
     import torch
 
-    from natmae_mm.utils.features import topk_accuracy
+    from natmae_mm.evaluation.knn import topk_accuracy
     tool = runpy.run_path(osp.join(ROOT, 'tools/analysis/confusion_matrix.py'),
                           run_name='demo_tool')
     scores, labels = tool['read_dump'](pred_file)

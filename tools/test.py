@@ -15,11 +15,11 @@ from mmengine.runner import Runner  # noqa: E402
 
 import natmae_mm  # noqa: E402,F401  (registers components, safe checkpoint loader)
 from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.config import load_config  # noqa: E402
 from natmae_mm.utils.launch import (  # noqa: E402
     add_common_args,
     default_work_dir,
     export_local_rank,
-    load_config,
     prepare_distributed,
 )
 

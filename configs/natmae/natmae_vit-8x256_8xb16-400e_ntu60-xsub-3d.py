@@ -6,15 +6,8 @@ _base_ = [
     '../_base_/schedules/natmae_adamw-400e.py',
 ]
 
-# 8 GPUs x 16 = 128 samples per step (MAMP: 4 x 32); see the schedule for
-# other GPU counts.
+# 8 GPUs x 16 = 128 samples per step (MAMP: 4 x 32; see the schedule).
 train_dataloader = dict(batch_size=16)
 
-# Pretraining uses no labels and has no evaluation loop (watch it with
-# tools/analysis/knn_eval.py or run a linear probe on a checkpoint).
-val_dataloader = None
-val_cfg = None
-val_evaluator = None
-test_dataloader = None
-test_cfg = None
-test_evaluator = None
+# No evaluation loop (see the schedule): drop the dataset's val/test loaders.
+val_dataloader = val_evaluator = test_dataloader = test_evaluator = None

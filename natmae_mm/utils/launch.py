@@ -54,13 +54,6 @@ def export_local_rank(args: argparse.Namespace) -> None:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
 
 
-def load_config(path: str) -> Config:
-    """Read a config file with a clear error when it is missing."""
-    if not osp.isfile(path):
-        raise SystemExit(f'error: config file not found: {path}')
-    return Config.fromfile(path)
-
-
 def default_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:
     """CLI ``--work-dir`` > ``work_dir`` in the file > ``work_dirs/<config name>``."""
     if work_dir is not None:

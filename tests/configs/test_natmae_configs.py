@@ -17,6 +17,7 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import natmae_mm  # noqa: F401
+from natmae_mm.models.backbones import resolve_arch
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIGS = sorted(osp.relpath(p, ROOT) for p in glob.glob(
@@ -83,7 +84,10 @@ def test_config_train_and_eval_step(config, tmp_path):
         assert cfg.train_dataloader.drop_last is True
         assert cfg.train_dataloader.persistent_workers is True
         assert cfg.model.backbone.num_frames == 120 and cfg.model.backbone.segment_len == 4
-        assert cfg.model.backbone.depth == 8 and cfg.model.backbone.embed_dim == 256
+        b = cfg.model.backbone
+        shape = resolve_arch(b.get('arch', '8x256'), **{k: b.get(k) for k in
+                                                       ('embed_dim', 'depth', 'num_heads')})
+        assert (shape['depth'], shape['embed_dim'], shape['num_heads']) == (8, 256, 8)
     dataset = cfg.train_dataloader.dataset
     num_classes = dataset.num_classes
     if cfg.model.type != 'NATMAE':

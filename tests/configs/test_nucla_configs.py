@@ -17,15 +17,22 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
 import natmae_mm  # noqa: F401
-from natmae_mm.utils.experiments import ExperimentError, check_data
+from natmae_mm.evaluation.experiments import ExperimentError, check_data
+from natmae_mm.models.backbones import encoder_width, resolve_arch
 from tests.configs.nucla_data import NUM_JOINTS, write_nucla_like
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 NUCLA = osp.join(ROOT, 'configs', 'natmae', 'nucla')
 CONFIGS = sorted(osp.basename(p) for p in glob.glob(osp.join(NUCLA, '*.py')))
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-ARCH = ('in_channels', 'num_frames', 'num_joints', 'segment_len', 'embed_dim', 'depth',
-        'num_heads', 'mlp_ratio')
+GRID = ('in_channels', 'num_frames', 'num_joints', 'segment_len')
+SHAPE = ('embed_dim', 'depth', 'num_heads', 'mlp_ratio')
+
+
+def encoder(backbone):
+    """The encoder a backbone config builds: token grid and resolved arch."""
+    return ({k: backbone.get(k) for k in GRID},
+            resolve_arch(backbone.get('arch', '8x256'), **{k: backbone.get(k) for k in SHAPE}))
 
 
 def load(name, ann_file=None):
@@ -84,20 +91,24 @@ def test_data_fields_match_nucla(name):
 def test_probe_encoder_matches_pretrained_encoder(pretrain):
     cfg = load(pretrain)
     probe = Config.fromfile(osp.normpath(osp.join(NUCLA, cfg.linear_probe_config)))
-    for key in ARCH:
-        assert probe.model.backbone[key] == cfg.model.backbone[key], key
-    assert probe.model.cls_head.in_channels == cfg.model.backbone.embed_dim
+    assert encoder(probe.model.backbone) == encoder(cfg.model.backbone)
+    assert probe.model.backbone.arch == cfg.model.backbone.arch   # by name, not by numbers
+    width = encoder(cfg.model.backbone)[1]['embed_dim']
+    assert encoder_width(probe.model.cls_head.in_channels) == width
+    assert encoder_width(cfg.model.neck.embed_dim) == width
 
 
 def test_cpu_scale_is_the_documented_size():
     cfg = load('pretrain_nucla_cpu.py')
     b, n = cfg.model.backbone, cfg.model.neck
-    assert (b.depth, b.embed_dim, b.num_frames, b.segment_len) == (4, 128, 40, 4)
-    assert (n.depth, n.decoder_dim) == (2, 128)
+    grid, shape = encoder(b)
+    assert (shape['depth'], shape['embed_dim'], shape['num_heads']) == (4, 128, 4)
+    assert (grid['num_frames'], grid['segment_len']) == (40, 4)
+    assert (n.depth, n.decoder_dim, encoder_width(n.embed_dim)) == (2, 128, 128)
     assert cfg.train_cfg.max_epochs == 100 and cfg.train_dataloader.batch_size == 32
     assert [s['end'] for s in cfg.param_scheduler] == [5, 100]
     paper = load('pretrain_nucla.py')
-    assert paper.model.backbone.depth == 8 and paper.train_cfg.max_epochs == 400
+    assert encoder(paper.model.backbone)[1]['depth'] == 8 and paper.train_cfg.max_epochs == 400
 
 
 def test_entry_alias_is_the_paper_recipe():

@@ -2,6 +2,7 @@
 two targets + the random encoder, one seed, one epoch each, then the resume
 paths (finished runs skipped, a killed pretraining resumed from its
 checkpoint, a probe killed before its first checkpoint rerun) and the clear errors on bad input."""
+import copy
 import csv
 import glob
 import importlib.util
@@ -143,7 +144,7 @@ def test_end_to_end_then_resume(setup, capsys):
 
     # different settings in the same work dir are refused
     capsys.readouterr()
-    assert run(config, ann, work, '--cfg-options', 'model.backbone.depth=2') == 2
+    assert run(config, ann, work, '--knn-k', '5') == 2
     assert 'other settings' in capsys.readouterr().err
 
 
@@ -163,6 +164,13 @@ def test_bad_input_is_a_clear_error(setup, tmp_path, capsys):
                       '--targets', 'nat,pixels']) == 2
     assert "expected a comma list of motion, joint, nat" in capsys.readouterr().err
 
+    # the probe's encoder is not copied from the pretraining one: a mismatch is refused
+    # before anything trains, and matching both configs is accepted
+    assert run(config, ann, tmp_path / 'w4', '--cfg-options', 'model.backbone.depth=2') == 2
+    err = capsys.readouterr().err
+    assert 'has depth=2 but the probe encoder depth=1' in err
+    assert not osp.exists(tmp_path / 'w4' / 'runs')
+
 
 def test_plan_and_config_rewrites(setup):
     from mmengine.config import Config
@@ -178,6 +186,17 @@ def test_plan_and_config_rewrites(setup):
     assert tool.pretrain_config(cfg, 'joint', 'none').model.contrast is None
     assert cfg.model.target_generator.type == 'NATTarget'   # the input is not modified
     probe = Config.fromfile(osp.join(osp.dirname(config), 'linear_tiny.py'))
+    out = tool.probe_config(probe, cfg, 'x.pth')
+    assert out.model.backbone.init_cfg == dict(type='Pretrained', checkpoint='x.pth',
+                                               prefix='backbone.')
+    assert tool.probe_config(probe, cfg, None).model.backbone.init_cfg is None
+    # nothing but the checkpoint is written into the probe's encoder
+    assert {k: v for k, v in out.model.backbone.items() if k != 'init_cfg'} == \
+        {k: v for k, v in probe.model.backbone.items() if k != 'init_cfg'}
+    wide = copy.deepcopy(probe)
+    wide.model.cls_head.in_channels = 32
+    with pytest.raises(tool.ExperimentError, match='in_channels=32 but the encoder width is 16'):
+        tool.probe_config(wide, cfg, 'x.pth')
     probe.model.backbone.num_frames = 12
     with pytest.raises(tool.ExperimentError, match='num_frames=8 .* num_frames=12'):
         tool.probe_config(probe, cfg, 'x.pth')

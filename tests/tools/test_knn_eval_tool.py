@@ -5,13 +5,10 @@ import runpy
 import pytest
 import torch
 
-from natmae_mm.utils.features import (
-    build_feature_dataloader,
-    build_model_from_checkpoint,
-    extract_features,
-    knn_accuracy,
-    load_analysis_config,
-)
+from natmae_mm.evaluation.builders import build_feature_dataloader, build_model_from_checkpoint
+from natmae_mm.evaluation.features import extract_features
+from natmae_mm.evaluation.knn import knn_accuracy
+from natmae_mm.utils.config import load_config
 
 from .analysis_fixtures import ROOT, make_tiny_setup
 
@@ -32,7 +29,7 @@ def test_knn_tool_matches_direct_computation(tiny, tool, tmp_path):
     assert res['num_train'] == 12 and res['num_val'] == 6   # performers 1,2 vs 3
     assert json.loads(out.read_text())['top1'] == res['top1']
     # independent path: features straight from the backbone of the loaded NATMAE
-    cfg = load_analysis_config(tiny.pre_cfg)
+    cfg = load_config(tiny.pre_cfg)
     model = build_model_from_checkpoint(cfg, tiny.pre_ckpt)
     feats = {}
     for split in ('xsub_train', 'xsub_val'):
@@ -52,7 +49,7 @@ def test_knn_tool_matches_direct_computation(tiny, tool, tmp_path):
 
 
 def test_recognizer_features_are_pooled_backbone_output(tiny):
-    cfg = load_analysis_config(tiny.lin_cfg)
+    cfg = load_config(tiny.lin_cfg)
     model = build_model_from_checkpoint(cfg, tiny.lin_ckpt)
     loader = build_feature_dataloader(cfg, 'xsub_val')
     feats, labels = extract_features(model, loader)

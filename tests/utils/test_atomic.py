@@ -6,10 +6,13 @@ import pytest
 import torch
 
 from natmae_mm.utils.atomic import (
+    InvalidJSONError,
     atomic_path,
     atomic_pickle_dump,
     atomic_torch_save,
+    atomic_write_json,
     atomic_write_text,
+    read_json,
 )
 
 
@@ -43,3 +46,15 @@ def test_written_file_gets_the_umask_mode_not_mkstemp_0600(tmp_path):
     finally:
         os.umask(old)
     assert (os.stat(tmp_path / 'shared.txt').st_mode & 0o777) == 0o640  # 0666 & ~0027
+
+
+def test_atomic_json_roundtrip_and_no_temporaries(tmp_path):
+    path = tmp_path / 'sub' / 'r.json'
+    atomic_write_json(str(path), {'b': [1, 2], 'a': 1.5})
+    assert read_json(str(path)) == {'a': 1.5, 'b': [1, 2]}
+    assert path.read_text() == '{\n  "a": 1.5,\n  "b": [\n    1,\n    2\n  ]\n}\n'
+    assert os.listdir(tmp_path / 'sub') == ['r.json']
+    assert read_json(str(tmp_path / 'missing.json')) is None
+    (tmp_path / 'bad.json').write_text('{"a": ')
+    with pytest.raises(InvalidJSONError, match='bad.json.*delete it'):
+        read_json(str(tmp_path / 'bad.json'))

@@ -12,13 +12,14 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader, load_checkpoint
 
 import natmae_mm  # noqa: F401
-from natmae_mm.engine.hooks.plain_runtime_info_hook import PlainRuntimeInfoHook, to_plain
+from natmae_mm.engine.hooks.plain_runtime_info_hook import PlainRuntimeInfoHook
 from natmae_mm.utils.checkpoint import (
     SAFE_GLOBALS,
     PlainHistoryBuffer,
     UnsafeCheckpointError,
     safe_torch_load,
 )
+from natmae_mm.utils.plain import to_plain
 
 from ..tools.foundation_utils import PYTHON, REPO, env_with_repo
 

@@ -27,27 +27,24 @@ import argparse
 import copy
 import os
 import os.path as osp
-import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-from natmae_mm.utils.atomic import atomic_path
-from natmae_mm.utils.cli import cli_main
-from natmae_mm.utils.experiments import (
+from natmae_mm.evaluation.experiments import (
     ExperimentError,
-    atomic_write_json,
     check_data,
     check_settings,
+    collect_records,
     get_logger,
     iter_datasets,
-    load_config,
-    read_json,
+    run_experiment,
     run_stage,
     set_ann_file,
-    summarize,
-    write_table,
 )
+from natmae_mm.evaluation.tables import summarize, write_table
+from natmae_mm.utils.cli import cli_main
+from natmae_mm.utils.config import load_config
 
 #: target name -> (registered target generator, label used in tables and plots)
 TARGETS = {
@@ -57,9 +54,6 @@ TARGETS = {
 }
 RANDOM = 'random'
 CONTRASTS = ('none', 'with')
-#: encoder hyper-parameters the probe must share with the pretrained encoder
-ARCH_KEYS = ('in_channels', 'num_joints', 'segment_len', 'embed_dim', 'depth', 'num_heads',
-             'mlp_ratio')
 TOP1 = 'acc/top1'
 
 
@@ -94,7 +88,16 @@ def _split(text: str, allowed: Sequence[str], what: str) -> List[str]:
 
 
 def resolve_probe_config(args: argparse.Namespace, cfg: Config) -> str:
-    """The probe config path: ``--probe-config`` or the config's ``linear_probe_config``."""
+    """The probe config path: ``--probe-config`` or the config's ``linear_probe_config``.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        cfg (Config): the pretraining config.
+
+    Returns:
+        str: the probe config's path (``linear_probe_config`` is relative to
+        the pretraining config).
+    """
     if args.probe_config:
         return args.probe_config
     rel = cfg.get('linear_probe_config')
@@ -105,7 +108,17 @@ def resolve_probe_config(args: argparse.Namespace, cfg: Config) -> str:
 
 
 def pretrain_config(cfg: Config, target: str, contrast: str) -> Config:
-    """``cfg`` with the reconstruction target and the contrastive branch replaced."""
+    """``cfg`` with the reconstruction target and the contrastive branch replaced.
+
+    Args:
+        cfg (Config): the pretraining config (not modified).
+        target (str): a key of :data:`TARGETS`.
+        contrast (str): ``'none'`` (``model.contrast=None``) or ``'with'``
+            (the config's own ``model.contrast``).
+
+    Returns:
+        Config: the run's pretraining config.
+    """
     cfg = copy.deepcopy(cfg)
     model = cfg.model
     old = dict(model.get('target_generator') or {})
@@ -123,35 +136,84 @@ def pretrain_config(cfg: Config, target: str, contrast: str) -> Config:
     return cfg
 
 
-def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> Config:
-    """The probe config on an encoder shaped like ``pretrain``'s, loading ``checkpoint``.
+def encoder_shape(backbone: dict) -> Dict[str, Any]:
+    """What a checkpoint's encoder and the encoder it loads into must share.
 
-    ``checkpoint=None`` leaves the encoder randomly initialised (the baseline).
+    The encoder is built (randomly initialised, a fraction of a second) so that
+    the shape is read the way the model reads it: its ``arch`` preset with any
+    explicit ``embed_dim`` / ``depth`` / ... on top.
+
+    Args:
+        backbone (dict): a backbone config.
+
+    Returns:
+        Dict[str, Any]: token grid (``in_channels``, ``num_frames``,
+        ``num_joints``, ``segment_len``) and shape (``embed_dim``, ``depth``,
+        ``num_heads``, ``mlp_ratio``).
+    """
+    from mmaction.registry import MODELS
+
+    import natmae_mm  # noqa: F401  (registers the encoders)
+    encoder = MODELS.build(dict(backbone, init_cfg=None))
+    return {key: getattr(encoder, key) for key in
+            ('in_channels', 'num_frames', 'num_joints', 'segment_len', 'embed_dim', 'depth',
+             'num_heads', 'mlp_ratio')}
+
+
+def probe_config(probe: Config, pretrain: Config, checkpoint: Optional[str]) -> Config:
+    """The probe config loading ``checkpoint`` into its (frozen) encoder.
+
+    The probe names its encoder itself (e.g. ``arch='4x128'`` in
+    ``linear_nucla_cpu.py``); nothing is copied from the pretraining config,
+    but both encoders must have the same shape. ``checkpoint=None`` leaves the
+    encoder randomly initialised (the baseline).
+
+    Args:
+        probe (Config): the linear-probe config (not modified).
+        pretrain (Config): the pretraining config.
+        checkpoint (str, optional): the pretraining checkpoint.
+
+    Returns:
+        Config: the run's probe config.
 
     Raises:
-        ExperimentError: the two configs disagree on the clip length, which
-            sizes the temporal embedding and cannot be copied over.
+        ExperimentError: the two encoders differ (naming each key and both
+            values), or the probe head's input width is not the encoder width.
     """
+    from natmae_mm.models.backbones import encoder_width
     probe = copy.deepcopy(probe)
-    src, dst = pretrain.model.backbone, probe.model.backbone
-    for key in ARCH_KEYS:
-        if key in src:
-            dst[key] = src[key]
-    if src.get('num_frames') != dst.get('num_frames'):
+    src, dst = encoder_shape(pretrain.model.backbone), encoder_shape(probe.model.backbone)
+    diff = [key for key in src if src[key] != dst[key]]
+    if diff:
         raise ExperimentError(
-            f'the pretraining encoder has num_frames={src.get("num_frames")} but the probe '
-            f'encoder num_frames={dst.get("num_frames")}: use matching configs')
+            'the pretraining encoder has ' + ', '.join(f'{k}={src[k]}' for k in diff)
+            + ' but the probe encoder ' + ', '.join(f'{k}={dst[k]}' for k in diff)
+            + ': use matching configs (or --probe-cfg-options)')
     head = probe.model.get('cls_head')
-    if head is not None and 'embed_dim' in src:
-        head['in_channels'] = src['embed_dim']
-    dst['init_cfg'] = (None if checkpoint is None else
-                       dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
+    if head is not None and encoder_width(head.get('in_channels', src['embed_dim'])) != \
+            src['embed_dim']:
+        raise ExperimentError(
+            f"the probe head has in_channels={head['in_channels']} but the encoder width is "
+            f"{src['embed_dim']}: use matching configs (or --probe-cfg-options)")
+    probe.model.backbone['init_cfg'] = (
+        None if checkpoint is None else
+        dict(type='Pretrained', checkpoint=checkpoint, prefix='backbone.'))
     return probe
 
 
 def plan(seeds: Sequence[int], contrasts: Sequence[str], targets: Sequence[str],
          baseline: bool) -> List[Dict[str, Any]]:
-    """The runs, seed-major so that every condition of seed 0 finishes first."""
+    """The runs, seed-major so that every condition of seed 0 finishes first.
+
+    Args:
+        seeds (Sequence[int]): the seeds.
+        contrasts (Sequence[str]): ``'none'`` and / or ``'with'``.
+        targets (Sequence[str]): keys of :data:`TARGETS`.
+        baseline (bool): add a random-encoder run per seed.
+
+    Returns:
+        List[dict]: ``{'run', 'target', 'contrast', 'seed'}`` per run.
+    """
     runs = []
     for seed in seeds:
         if baseline:
@@ -176,14 +238,22 @@ def knn_top1(probe: Config, checkpoint: str, k: int) -> float:
     The probe keeps its encoder frozen, so this is exactly the pretrained (or
     random) encoder it was trained on. The bank is the training split, the
     queries the test split, both through the test pipeline (DINO's weighted
-    k-NN, :func:`natmae_mm.utils.features.knn_accuracy`).
+    k-NN, :func:`natmae_mm.evaluation.knn.knn_accuracy`).
+
+    Args:
+        probe (Config): the run's probe config.
+        checkpoint (str): the probe's final checkpoint.
+        k (int): neighbours.
+
+    Returns:
+        float: top-1 in percent.
     """
-    from natmae_mm.utils.features import (
+    from natmae_mm.evaluation.builders import (
         build_feature_dataloader,
         build_model_from_checkpoint,
-        extract_features,
-        knn_accuracy,
     )
+    from natmae_mm.evaluation.features import extract_features
+    from natmae_mm.evaluation.knn import knn_accuracy
     model = build_model_from_checkpoint(probe, checkpoint, strict=True)
     feats = {}
     for name, loader in (('bank', 'train_dataloader'), ('query', 'test_dataloader')):
@@ -196,7 +266,19 @@ def knn_top1(probe: Config, checkpoint: str, k: int) -> float:
 
 def execute(run: Dict[str, Any], work_dir: str, cfg: Config, probe: Config, k: int,
             logger: Any) -> Dict[str, Any]:
-    """Pretrain (unless random), probe and k-NN one run; return its record."""
+    """Pretrain (unless random), probe and k-NN one run; return its record.
+
+    Args:
+        run (dict): one entry of :func:`plan`.
+        work_dir (str): the comparison's directory.
+        cfg (Config): the pretraining config.
+        probe (Config): the linear-probe config.
+        k (int): neighbours of the k-NN score.
+        logger (logging.Logger): progress.
+
+    Returns:
+        dict: the run with ``linear_top1``, ``knn_top1``, times and checkpoint.
+    """
     run_dir = osp.join(work_dir, 'runs', run['run'])
     record = dict(run)
     checkpoint = None
@@ -224,7 +306,12 @@ def execute(run: Dict[str, Any], work_dir: str, cfg: Config, probe: Config, k: i
 
 
 def report(records: List[Dict[str, Any]], work_dir: str) -> None:
-    """Write results.{md,csv,png} over the finished records."""
+    """Write results.{md,csv,png} over the finished records.
+
+    Args:
+        records (List[dict]): the finished runs' records.
+        work_dir (str): where the tables and the figure go.
+    """
     order = {name: i for i, name in enumerate([RANDOM, 'joint', 'motion', 'nat'])}
     records = sorted(records, key=lambda r: (order[r['target']], r['contrast'], r['seed']))
     rows = summarize(records, ['target', 'contrast'],
@@ -245,10 +332,15 @@ def report(records: List[Dict[str, Any]], work_dir: str) -> None:
 
 
 def plot(rows: List[Dict[str, Any]], path: str) -> None:
-    """Grouped bars (target x contrast) of linear and k-NN top-1 with std error bars."""
-    import matplotlib
-    matplotlib.use('Agg')
+    """Grouped bars (target x contrast) of linear and k-NN top-1 with std error bars.
+
+    Args:
+        rows (List[dict]): the summary rows of :func:`report`.
+        path (str): the PNG (written atomically).
+    """
     import matplotlib.pyplot as plt
+
+    from natmae_mm.evaluation.plotting import save_figure
 
     labels = list(dict.fromkeys(r['label'] for r in rows))
     contrasts = list(dict.fromkeys(r['contrast'] for r in rows))
@@ -281,57 +373,50 @@ def plot(rows: List[Dict[str, Any]], path: str) -> None:
         ax.set_ylabel('top-1 (%)')
         ax.legend(fontsize=8)
     fig.tight_layout()
-    try:
-        with atomic_path(path, suffix='.png') as tmp:
-            fig.savefig(tmp, dpi=100)
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, dpi=100)
+
+
+def compare(args: argparse.Namespace, logger: Any) -> str:
+    """Run (or resume) the comparison of ``args``; return the path of results.md.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        logger (logging.Logger): progress.
+
+    Returns:
+        str: ``work_dir/results.md``.
+    """
+    import natmae_mm  # noqa: F401  (registers the modules)
+    contrasts = _split(args.contrast, CONTRASTS, 'contrast')
+    targets = _split(args.targets, list(TARGETS), 'targets')
+    cfg = load_config(args.config, args.cfg_options)
+    probe_path = resolve_probe_config(args, cfg)
+    probe = load_config(probe_path, args.probe_cfg_options)
+    if args.ann_file:
+        set_ann_file(cfg, args.ann_file)
+        set_ann_file(probe, args.ann_file)
+    for c in contrasts:  # bad contrast settings fail now, not after a pretraining
+        pretrain_config(cfg, targets[0], c)
+    probe_config(probe, cfg, None)  # so do encoders of different shapes
+    check_data(cfg, args.config)
+    check_data(probe, probe_path)
+    work_dir = osp.abspath(args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    check_settings(work_dir, dict(
+        config=osp.abspath(args.config), probe_config=osp.abspath(probe_path),
+        cfg_options=args.cfg_options, probe_cfg_options=args.probe_cfg_options,
+        ann_file=args.ann_file, knn_k=args.knn_k))
+
+    runs = plan(args.seeds, contrasts, targets, not args.no_random)
+    collect_records([run['run'] for run in runs], osp.join(work_dir, 'results'),
+                    lambda i: execute(runs[i], work_dir, cfg, probe, args.knn_k, logger),
+                    logger, after_each=lambda records: report(records, work_dir))
+    return osp.join(work_dir, 'results.md')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    logger = get_logger()
-    try:
-        import natmae_mm  # noqa: F401  (registers the modules)
-        contrasts = _split(args.contrast, CONTRASTS, 'contrast')
-        targets = _split(args.targets, list(TARGETS), 'targets')
-        cfg = load_config(args.config, args.cfg_options)
-        probe_path = resolve_probe_config(args, cfg)
-        probe = load_config(probe_path, args.probe_cfg_options)
-        if args.ann_file:
-            set_ann_file(cfg, args.ann_file)
-            set_ann_file(probe, args.ann_file)
-        for c in contrasts:  # bad contrast settings fail now, not after a pretraining
-            pretrain_config(cfg, targets[0], c)
-        check_data(cfg, args.config)
-        check_data(probe, probe_path)
-        work_dir = osp.abspath(args.work_dir)
-        os.makedirs(work_dir, exist_ok=True)
-        check_settings(work_dir, dict(
-            config=osp.abspath(args.config), probe_config=osp.abspath(probe_path),
-            cfg_options=args.cfg_options, probe_cfg_options=args.probe_cfg_options,
-            ann_file=args.ann_file, knn_k=args.knn_k))
-
-        runs = plan(args.seeds, contrasts, targets, not args.no_random)
-        records = []
-        for i, run in enumerate(runs, 1):
-            path = osp.join(work_dir, 'results', run['run'] + '.json')
-            record = read_json(path)
-            if record is None:
-                logger.info(f'[{i}/{len(runs)}] {run["run"]}')
-                record = execute(run, work_dir, cfg, probe, args.knn_k, logger)
-                atomic_write_json(path, record)
-            else:
-                logger.info(f'[{i}/{len(runs)}] {run["run"]}: done earlier')
-            records.append(record)
-            report(records, work_dir)
-        logger.info(f'results: {osp.join(work_dir, "results.md")}')
-        with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
-            print(f.read())
-    except ExperimentError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_experiment(lambda: compare(args, get_logger()))
 
 
 if __name__ == '__main__':

@@ -33,8 +33,8 @@ from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.compat import get_label, get_labels, get_pred_score  # noqa: E402
 from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
-from natmae_mm.utils.plotting import save_figure  # noqa: E402
 from natmae_mm.utils.safe_pickle import safe_pickle_load  # noqa: E402
+from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
 
 
 def _read(get, result, path: str, i: int) -> torch.Tensor:
@@ -95,12 +95,13 @@ def plot_confusion(cm: np.ndarray, out: str, names: Optional[Sequence[str]] = No
 def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None,
             ann_file: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
     """Scores and labels of a recognizer on ``split`` (default: the config's test split)."""
-    from natmae_mm.utils.features import (
+    from natmae_mm.evaluation.builders import (
         build_feature_dataloader,
         build_model_from_checkpoint,
-        load_analysis_config,
     )
-    cfg = load_analysis_config(config, cfg_options)
+    from natmae_mm.utils.compat import get_labels
+    from natmae_mm.utils.config import load_config
+    cfg = load_config(config, cfg_options)
     model = build_model_from_checkpoint(cfg, checkpoint)
     if not hasattr(model, 'cls_head'):
         raise SystemExit(f'error: {config} builds {type(model).__name__}, not a recognizer '

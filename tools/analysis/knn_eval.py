@@ -17,14 +17,14 @@ sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 from mmengine.config import DictAction  # noqa: E402
 
-from natmae_mm.utils.cli import cli_main  # noqa: E402
-from natmae_mm.utils.features import (  # noqa: E402
+from natmae_mm.evaluation.builders import (  # noqa: E402
     build_feature_dataloader,
     build_model_from_checkpoint,
-    extract_features,
-    knn_accuracy,
-    load_analysis_config,
 )
+from natmae_mm.evaluation.features import extract_features  # noqa: E402
+from natmae_mm.evaluation.knn import knn_accuracy  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.config import load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = load_analysis_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
     model = build_model_from_checkpoint(cfg, ckpt, strict=False)
     start = time.time()

@@ -86,8 +86,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> List[Tuple[int, str, float]]:
     args = parse_args(argv)
-    from natmae_mm.utils.features import build_model_from_checkpoint, load_analysis_config
-    cfg = load_analysis_config(args.config, args.cfg_options)
+    from natmae_mm.evaluation.builders import build_model_from_checkpoint
+    from natmae_mm.utils.config import load_config
+    cfg = load_config(args.config, args.cfg_options)
     sample = load_sample(args.skeleton, args.ann, args.index)  # cheap input first
     model = build_model_from_checkpoint(cfg, args.checkpoint)
     if not hasattr(model, 'cls_head'):

@@ -10,7 +10,7 @@ run's ``randomness.seed`` is the same seed, and the encoder starts from
 plus mean and sample std) into ``--work-dir``.
 
 Resuming works as in ``compare_targets.py`` (shared code in
-:mod:`natmae_mm.utils.experiments`): finished seeds leave
+:mod:`natmae_mm.evaluation.experiments`): finished seeds leave
 ``results/seed<k>.json`` and are skipped; an interrupted seed resumes from its
 last checkpoint.
 
@@ -25,26 +25,24 @@ import argparse
 import copy
 import os
 import os.path as osp
-import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-from natmae_mm.utils.cli import cli_main
-from natmae_mm.utils.experiments import (
+from natmae_mm.evaluation.experiments import (
     ExperimentError,
-    atomic_write_json,
     check_data,
     check_settings,
+    collect_records,
     get_logger,
     iter_datasets,
-    load_config,
-    mean_std,
-    read_json,
+    run_experiment,
     run_stage,
     set_ann_file,
-    write_table,
 )
+from natmae_mm.evaluation.tables import mean_std, write_table
+from natmae_mm.utils.cli import cli_main
+from natmae_mm.utils.config import load_config
 
 TOP1 = 'acc/top1'
 
@@ -69,7 +67,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def subset_config(cfg: Config, fraction: float, seed: int, checkpoint: str,
                   prefix: str) -> Config:
-    """``cfg`` on the ``(fraction, seed)`` subset, its encoder loading ``checkpoint``."""
+    """``cfg`` on the ``(fraction, seed)`` subset, its encoder loading ``checkpoint``.
+
+    Args:
+        cfg (Config): the fine-tune config (not modified).
+        fraction (float): label fraction in (0, 1].
+        seed (int): subset seed.
+        checkpoint (str): the pretraining checkpoint.
+        prefix (str): key prefix of the encoder in the checkpoint.
+
+    Returns:
+        Config: the run's config.
+    """
     cfg = copy.deepcopy(cfg)
     train = [ds for key, ds in iter_datasets(cfg) if key.startswith('train_dataloader')]
     if not train:
@@ -83,7 +92,13 @@ def subset_config(cfg: Config, fraction: float, seed: int, checkpoint: str,
 
 
 def report(records: List[Dict[str, Any]], fraction: float, work_dir: str) -> None:
-    """Write results.{md,csv}: a row per seed, then mean and sample std."""
+    """Write results.{md,csv}: a row per seed, then mean and sample std.
+
+    Args:
+        records (List[dict]): the finished seeds' records.
+        fraction (float): the label fraction (table title).
+        work_dir (str): where the tables go.
+    """
     rows: List[Dict[str, Any]] = [dict(seed=r['seed'], top1=r['top1'],
                                        train_samples=r.get('train_samples'),
                                        time_s=r.get('time_s')) for r in records]
@@ -98,7 +113,14 @@ def report(records: List[Dict[str, Any]], fraction: float, work_dir: str) -> Non
 
 
 def count_train_samples(cfg: Config) -> Optional[int]:
-    """How many samples the (subset) training dataset holds, built without its pipeline."""
+    """How many samples the (subset) training dataset holds, built without its pipeline.
+
+    Args:
+        cfg (Config): a run's config.
+
+    Returns:
+        int, optional: the count; None when the config has several training datasets.
+    """
     from mmaction.registry import DATASETS
     train = [ds for key, ds in iter_datasets(cfg) if key.startswith('train_dataloader')]
     if len(train) != 1:
@@ -107,54 +129,55 @@ def count_train_samples(cfg: Config) -> Optional[int]:
     return len(DATASETS.build(dict(plain, pipeline=[])))
 
 
+def semi_supervised(args: argparse.Namespace, logger: Any) -> str:
+    """Run (or resume) the seeds of ``args``; return the path of results.md.
+
+    Args:
+        args (argparse.Namespace): the command line.
+        logger (logging.Logger): progress.
+
+    Returns:
+        str: ``work_dir/results.md``.
+    """
+    import natmae_mm  # noqa: F401  (registers the modules)
+    if not 0. < args.fraction <= 1.:
+        raise ExperimentError(f'--fraction must be in (0, 1], got {args.fraction}')
+    if not osp.isfile(args.checkpoint):
+        raise ExperimentError(f'--checkpoint {args.checkpoint!r} does not exist')
+    cfg = load_config(args.config, args.cfg_options)
+    if args.ann_file:
+        set_ann_file(cfg, args.ann_file)
+    check_data(cfg, args.config)
+    work_dir = osp.abspath(args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    settings = dict(config=osp.abspath(args.config), checkpoint=osp.abspath(args.checkpoint),
+                    prefix=args.prefix, fraction=args.fraction, ann_file=args.ann_file,
+                    cfg_options=args.cfg_options)
+    check_settings(work_dir, settings)
+
+    def run_seed(i: int) -> Dict[str, Any]:
+        seed = args.seeds[i]
+        run_cfg = subset_config(cfg, args.fraction, seed, osp.abspath(args.checkpoint),
+                                args.prefix)
+        n_train = count_train_samples(run_cfg)
+        stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
+                          f'semi_seed{seed}', seed, test=True, logger=logger)
+        if TOP1 not in stage['metrics']:
+            raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
+                                  f'(got {sorted(stage["metrics"])})')
+        return dict(seed=seed, fraction=args.fraction, train_samples=n_train,
+                    top1=100.0 * stage['metrics'][TOP1],
+                    time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
+
+    collect_records([f'seed{seed}' for seed in args.seeds], osp.join(work_dir, 'results'),
+                    run_seed, logger,
+                    after_each=lambda records: report(records, args.fraction, work_dir))
+    return osp.join(work_dir, 'results.md')
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    logger = get_logger()
-    try:
-        import natmae_mm  # noqa: F401  (registers the modules)
-        if not 0. < args.fraction <= 1.:
-            raise ExperimentError(f'--fraction must be in (0, 1], got {args.fraction}')
-        if not osp.isfile(args.checkpoint):
-            raise ExperimentError(f'--checkpoint {args.checkpoint!r} does not exist')
-        cfg = load_config(args.config, args.cfg_options)
-        if args.ann_file:
-            set_ann_file(cfg, args.ann_file)
-        check_data(cfg, args.config)
-        work_dir = osp.abspath(args.work_dir)
-        os.makedirs(work_dir, exist_ok=True)
-        settings = dict(config=osp.abspath(args.config), checkpoint=osp.abspath(args.checkpoint),
-                        prefix=args.prefix, fraction=args.fraction, ann_file=args.ann_file,
-                        cfg_options=args.cfg_options)
-        check_settings(work_dir, settings)
-
-        records = []
-        for i, seed in enumerate(args.seeds, 1):
-            path = osp.join(work_dir, 'results', f'seed{seed}.json')
-            record = read_json(path)
-            if record is None:
-                logger.info(f'[{i}/{len(args.seeds)}] subset seed {seed}')
-                run_cfg = subset_config(cfg, args.fraction, seed,
-                                        osp.abspath(args.checkpoint), args.prefix)
-                n_train = count_train_samples(run_cfg)
-                stage = run_stage(run_cfg, osp.join(work_dir, 'runs', f'seed{seed}'),
-                                  f'semi_seed{seed}', seed, test=True, logger=logger)
-                if TOP1 not in stage['metrics']:
-                    raise ExperimentError(f'seed {seed}: the test reported no {TOP1} '
-                                          f'(got {sorted(stage["metrics"])})')
-                record = dict(seed=seed, fraction=args.fraction, train_samples=n_train,
-                              top1=100.0 * stage['metrics'][TOP1],
-                              time_s=stage['wall_time_s'], checkpoint=stage['checkpoint'])
-                atomic_write_json(path, record)
-            else:
-                logger.info(f'[{i}/{len(args.seeds)}] subset seed {seed}: done earlier')
-            records.append(record)
-            report(records, args.fraction, work_dir)
-        with open(osp.join(work_dir, 'results.md'), encoding='utf-8') as f:
-            print(f.read())
-    except ExperimentError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    return 0
+    return run_experiment(lambda: semi_supervised(args, get_logger()))
 
 
 if __name__ == '__main__':

@@ -22,19 +22,28 @@ import numpy as np  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
-from natmae_mm.utils.cli import cli_main  # noqa: E402
-from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
-from natmae_mm.utils.features import (  # noqa: E402
+from natmae_mm.evaluation.builders import (  # noqa: E402
     build_feature_dataloader,
     build_model_from_checkpoint,
-    extract_features,
-    load_analysis_config,
 )
-from natmae_mm.utils.plotting import save_figure  # noqa: E402
+from natmae_mm.evaluation.features import extract_features  # noqa: E402
+from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
+from natmae_mm.utils.cli import cli_main  # noqa: E402
+from natmae_mm.utils.config import load_config  # noqa: E402
+from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 
 
 def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.ndarray:
-    """2-D t-SNE of (N, C) features (perplexity clipped below N/3): (N, 2)."""
+    """2-D t-SNE of (N, C) features (perplexity clipped below N/3).
+
+    Args:
+        feats (np.ndarray): (N, C) features.
+        seed (int): t-SNE seed. Defaults to 0.
+        perplexity (float): t-SNE perplexity. Defaults to 30.
+
+    Returns:
+        np.ndarray: (N, 2) embedding.
+    """
     from sklearn.manifold import TSNE
     if len(feats) < 5:
         raise InvalidInputError(f't-SNE needs at least 5 samples, got {len(feats)}')
@@ -45,7 +54,16 @@ def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.
 
 def plot_tsne(emb: np.ndarray, labels: np.ndarray, out: str,
               names: Optional[Sequence[str]] = None, title: str = '') -> None:
-    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``."""
+    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``.
+
+    Args:
+        emb (np.ndarray): (N, 2) points.
+        labels (np.ndarray): (N,) int labels.
+        out (str): the PNG (written atomically).
+        names (Sequence[str], optional): class names by label. Defaults to
+            None (the label numbers).
+        title (str): figure title. Defaults to ``''``.
+    """
     fig, ax = plt.subplots(figsize=(7, 6))
     cmap = plt.get_cmap('tab10' if len(np.unique(labels)) <= 10 else 'tab20')
     for i, c in enumerate(np.unique(labels)):
@@ -80,7 +98,7 @@ def main(argv=None) -> str:
     args = parse_args(argv)
     if args.classes < 1:
         raise SystemExit(f'error: --classes must be >= 1, got {args.classes}')
-    cfg = load_analysis_config(args.config, args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     ckpt = None if args.checkpoint.lower() == 'none' else args.checkpoint
     model = build_model_from_checkpoint(cfg, ckpt, strict=False)
     loader = build_feature_dataloader(cfg, args.split, ann_file=args.ann_file)

@@ -28,6 +28,7 @@ from natmae_mm.utils.atomic import atomic_torch_save  # noqa: E402
 from natmae_mm.utils.checkpoint import UnreadableCheckpointError  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.errors import InvalidInputError, MissingKeyError  # noqa: E402
+from natmae_mm.utils.plain import to_plain  # noqa: E402
 
 DECODER_MAP = {
     'decoder_embed.': 'neck.decoder_embed.',
@@ -91,24 +92,27 @@ def convert_state_dict(model: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch.
     return out, dropped
 
 
-def _plain(value):
-    """Keep only plain Python values of MAMP's args (safe to pickle and reload)."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return repr(value)
-
-
 def convert(src: str, dst: str) -> dict:
-    """Convert ``src`` and write ``dst`` atomically; returns the written meta."""
+    """Convert ``src`` and write ``dst`` atomically.
+
+    MAMP's training arguments are kept in the meta as plain values
+    (:func:`~natmae_mm.utils.plain.to_plain`, anything else as its ``repr``),
+    so the converted file loads under torch's safe loader.
+
+    Args:
+        src (str): the MAMP checkpoint.
+        dst (str): the converted checkpoint.
+
+    Returns:
+        dict: the written meta.
+    """
     ckpt = load_mamp_checkpoint(src)
     state_dict, dropped = convert_state_dict(ckpt['model'])
     args = ckpt.get('args')
     meta = dict(source=os.path.abspath(src), converted_by='tools/convert/mamp_to_natmae.py',
-                mamp_args={k: _plain(v) for k, v in vars(args).items()}
+                mamp_args={k: to_plain(v, fallback=repr) for k, v in vars(args).items()}
                 if isinstance(args, argparse.Namespace) else None,
-                epoch=_plain(ckpt.get('epoch')), dropped_keys=dropped)
+                epoch=to_plain(ckpt.get('epoch'), fallback=repr), dropped_keys=dropped)
     atomic_torch_save(dict(state_dict=state_dict, meta=meta), dst)
     return meta
 

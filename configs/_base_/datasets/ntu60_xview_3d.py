@@ -1,7 +1,6 @@
-# NTU RGB+D 60, cross-view (train cameras 2, 3).
-_base_ = ['./skeleton_3d.py']
-ann_file = 'data/ntu60/ntu60_3d.pkl'
-num_classes = 60
-train_dataloader = dict(dataset=dict(ann_file=ann_file, split='xview_train', num_classes=num_classes))
-val_dataloader = dict(dataset=dict(ann_file=ann_file, split='xview_val', num_classes=num_classes))
+# NTU RGB+D 60, cross-view (train cameras 2, 3): the X-sub file and settings
+# (ntu60_xsub_3d.py) with the X-view split.
+_base_ = ['./ntu60_xsub_3d.py']
+train_dataloader = dict(dataset=dict(split='xview_train'))
+val_dataloader = dict(dataset=dict(split='xview_val'))
 test_dataloader = val_dataloader

@@ -17,5 +17,10 @@ param_scheduler = [
          end=400, convert_to_iter_based=True),
 ]
 
+# Pretraining uses no labels and has no evaluation loop: no val_cfg / test_cfg
+# here, and each pretraining config sets the val/test dataloaders and
+# evaluators its dataset base brings to None (MMEngine refuses a key defined in
+# two bases, so that cannot live here). Watch a pretraining with
+# tools/analysis/knn_eval.py, KNNEvalHook, or a linear probe on a checkpoint.
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=400)
 auto_scale_lr = dict(enable=False, base_batch_size=128)

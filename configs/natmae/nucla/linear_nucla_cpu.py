@@ -21,9 +21,9 @@ test_pipeline = [
 # Override with --cfg-options model.backbone.init_cfg.checkpoint=PATH
 pretrained = 'work_dirs/pretrain_nucla_cpu/epoch_100.pth'
 model = dict(
-    # the pretrain_nucla_cpu.py encoder: 4 blocks x 128, 4 heads, 40 frames
-    backbone=dict(num_frames=clip_len, embed_dim=128, depth=4, num_heads=4,
-                  init_cfg=dict(checkpoint=pretrained)),
+    # the pretrain_nucla_cpu.py encoder: arch '4x128', 40 frames
+    backbone=dict(arch='4x128', num_frames=clip_len, init_cfg=dict(checkpoint=pretrained)),
+    # in_channels: the width of arch '4x128' (LinearProbeHead takes a number)
     cls_head=dict(in_channels=128))
 
 # 30 instead of 100 epochs: every epoch runs the frozen encoder over all 1,020

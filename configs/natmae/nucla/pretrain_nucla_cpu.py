@@ -22,10 +22,10 @@ train_pipeline = [
 ]
 
 model = dict(
-    # encoder 4 blocks x 128 (4 heads of 32) instead of 8 x 256
-    backbone=dict(num_frames=clip_len, embed_dim=128, depth=4, num_heads=4),
-    # decoder 2 blocks x 128 instead of 3 x 256
-    neck=dict(num_frames=clip_len, embed_dim=128, decoder_dim=128, depth=2, num_heads=4))
+    # encoder arch '4x128' (4 blocks x 128, 4 heads of 32) instead of '8x256'
+    backbone=dict(arch='4x128', num_frames=clip_len),
+    # decoder 2 blocks x 128 instead of 3 x 256, on the 4x128 encoder
+    neck=dict(num_frames=clip_len, embed_dim='4x128', decoder_dim=128, depth=2, num_heads=4))
 
 # One process, batch 32 (lr 1e-3 as in MAMP's per-GPU batch of 32). One
 # loader worker: the machine has two cores, both used by torch's threads.

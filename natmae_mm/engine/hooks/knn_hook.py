@@ -3,7 +3,7 @@
 Every ``interval`` epochs the hook extracts pooled features of a labelled
 training split (the bank) and a validation split with the current model in
 eval mode, classifies the validation features by weighted k-NN
-(:func:`natmae_mm.utils.features.knn_scores`) and publishes the accuracy:
+(:func:`natmae_mm.evaluation.knn.knn_scores`) and publishes the accuracy:
 
 * ``runner.message_hub.update_scalar('knn/top1', acc)`` (and ``knn/top5``),
 * the visualizer's scalars (``vis_data/scalars.json``, TensorBoard, ...),
@@ -17,7 +17,7 @@ Config example (pretraining config)::
 
 or leave the dataloaders out and give ``split``/``val_split``: the hook then
 reuses the config's dataset with a deterministic test pipeline
-(:func:`natmae_mm.utils.features.feature_dataloader_cfg`).
+(:func:`natmae_mm.evaluation.builders.feature_dataloader_cfg`).
 """
 from typing import Dict, Optional
 
@@ -25,7 +25,9 @@ from mmaction.registry import HOOKS
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from ...utils.features import extract_features, feature_dataloader_cfg, knn_accuracy
+from ...evaluation.builders import feature_dataloader_cfg
+from ...evaluation.features import extract_features
+from ...evaluation.knn import knn_accuracy
 
 
 @HOOKS.register_module()
@@ -33,17 +35,24 @@ class KNNEvalHook(Hook):
     """Weighted k-NN top-1/top-5 on frozen features, every ``interval`` epochs.
 
     Args:
-        interval: epochs between evaluations (also run after the last epoch).
-        k: neighbours.
-        temperature: tau of the vote weights ``exp(cos / tau)``.
-        num_classes: classes; None infers it from the labels.
-        train_dataloader: dataloader config (or a built ``DataLoader``) of the
-            bank; None derives it from the runner's config and ``split``.
-        val_dataloader: the same for the queries; None derives it from
-            ``val_split``.
-        split, val_split: split names used when deriving the dataloaders.
-        batch_size: batch size of derived dataloaders.
-        prefix: name prefix of the published scalars.
+        interval (int): epochs between evaluations (also run after the last
+            epoch). Defaults to 10.
+        k (int): neighbours. Defaults to 20.
+        temperature (float): tau of the vote weights ``exp(cos / tau)``.
+            Defaults to 0.07.
+        num_classes (int, optional): classes; None infers it from the labels.
+            Defaults to None.
+        train_dataloader (dict, optional): dataloader config (or a built
+            ``DataLoader``) of the bank; None derives it from the runner's
+            config and ``split``. Defaults to None.
+        val_dataloader (dict, optional): the same for the queries; None
+            derives it from ``val_split``. Defaults to None.
+        split (str): split of the derived bank. Defaults to ``'xsub_train'``.
+        val_split (str): split of the derived queries. Defaults to
+            ``'xsub_val'``.
+        batch_size (int): batch size of derived dataloaders. Defaults to 32.
+        prefix (str): name prefix of the published scalars. Defaults to
+            ``'knn'``.
     """
 
     priority = 'LOW'

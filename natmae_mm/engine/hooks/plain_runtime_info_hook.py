@@ -8,30 +8,15 @@ scalar constructor; allowlisting ``getattr`` for ``torch.load(weights_only=True)
 would reopen arbitrary code execution. Just before a checkpoint is written,
 this hook re-types the (already copied) buffers as
 :class:`~natmae_mm.utils.checkpoint.PlainHistoryBuffer` and turns numpy
-scalars into Python numbers, so our checkpoints only need the allowlist in
-:mod:`natmae_mm.utils.checkpoint`.
+scalars into Python numbers (:func:`~natmae_mm.utils.plain.to_plain`), so
+our checkpoints only need the allowlist in :mod:`natmae_mm.utils.checkpoint`.
 """
-from typing import Any
-
-import numpy as np
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging.history_buffer import HistoryBuffer
 
 from natmae_mm.utils.checkpoint import PlainHistoryBuffer
-
-
-def to_plain(value: Any) -> Any:
-    """Recursively turn numpy scalars / 0-d arrays into Python numbers."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value.item()
-    if isinstance(value, dict):
-        return type(value)((k, to_plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(to_plain(v) for v in value)
-    return value
+from natmae_mm.utils.plain import to_plain
 
 
 @HOOKS.register_module()

@@ -9,12 +9,14 @@ joints are concatenated, persons averaged, and a two-layer MLP classifies:
 
 Input ``(N, M, C_e, T', V)`` from ``RecognizerGCN``; output ``(N, num_classes)``.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
+
+from ..backbones.skeleton_transformer import encoder_width
 
 
 @MODELS.register_module()
@@ -22,17 +24,22 @@ class MAMPFinetuneHead(BaseHead):
     """Dropout -> mean over time -> (N, M, V*C) -> mean over persons -> MLP.
 
     Args:
-        num_classes: number of action classes.
-        in_channels: encoder width C_e.
-        num_joints: joints V (the first MLP layer has ``V * C_e`` inputs).
-        hidden: MLP hidden width (2048).
-        dropout: dropout ratio applied to the tokens (0.3).
-        loss_cls: classification loss config; label smoothing is BaseHead's
-            ``label_smooth_eps`` (0.1 in the fine-tune configs).
+        num_classes (int): number of action classes.
+        in_channels (int | str): encoder width C_e, or the encoder's ``arch``
+            (e.g. ``'8x256'``). Defaults to 256.
+        num_joints (int): joints V (the first MLP layer has ``V * C_e``
+            inputs). Defaults to 25.
+        hidden (int): MLP hidden width. Defaults to 2048.
+        dropout (float): dropout ratio applied to the tokens. Defaults to 0.3.
+        loss_cls (dict, optional): classification loss config; label
+            smoothing is BaseHead's ``label_smooth_eps`` (0.1 in the fine-tune
+            configs). Defaults to None (``CrossEntropyLoss``).
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
         **kwargs: forwarded to :class:`mmaction.models.heads.BaseHead`.
     """
 
-    def __init__(self, num_classes: int, in_channels: int = 256, num_joints: int = 25,
+    def __init__(self, num_classes: int, in_channels: Union[int, str] = 256,
+                 num_joints: int = 25,
                  hidden: int = 2048, dropout: float = 0.3,
                  loss_cls: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None, **kwargs) -> None:
@@ -40,6 +47,7 @@ class MAMPFinetuneHead(BaseHead):
         # One (K,) score vector per sample, as MMAction2's GCNHead: with BaseHead's
         # default (None) predictions stay (num_clips, K) and AccMetric mis-scores them.
         kwargs.setdefault('average_clips', 'prob')
+        in_channels = encoder_width(in_channels)
         super().__init__(num_classes, in_channels, loss_cls=loss_cls, init_cfg=init_cfg,
                          **kwargs)
         self.num_joints = num_joints

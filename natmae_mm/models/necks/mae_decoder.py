@@ -5,11 +5,14 @@ masked positions, ``ids_restore`` puts every token back in place, the decoder's
 own temporal/joint embeddings are added, ``depth`` pre-LN blocks and a
 LayerNorm give H_d, and a Linear predicts the ``l*C`` values of every token.
 """
+from typing import Optional, Union
+
 import torch
 import torch.nn as nn
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 
+from ..backbones.skeleton_transformer import encoder_width
 from ..utils import TransformerBlock, init_transformer_weights
 
 
@@ -18,23 +21,29 @@ class SkeletonMAEDecoder(BaseModule):
     """MAE decoder: (latent (B, N_vis, C_e), ids_restore (B, L)) -> pred (B, L, l*C).
 
     Args:
-        num_frames: T.
-        num_joints: V.
-        segment_len: l.
-        in_channels: C.
-        embed_dim: encoder width C_e.
-        decoder_dim: decoder width C_d.
-        depth: decoder blocks N_d (3 NTU-60, 5 NTU-120/PKU).
-        num_heads: attention heads.
-        mlp_ratio: MLP hidden width / C_d.
-        attention: ``'sdpa'`` or ``'eager'``.
+        num_frames (int): T. Defaults to 120.
+        num_joints (int): V. Defaults to 25.
+        segment_len (int): l. Defaults to 4.
+        in_channels (int): C. Defaults to 3.
+        embed_dim (int | str): encoder width C_e, or the encoder's ``arch``
+            (e.g. ``'8x256'``, looked up in
+            :data:`~natmae_mm.models.backbones.skeleton_transformer.ARCH_ZOO`).
+            Defaults to 256.
+        decoder_dim (int): decoder width C_d. Defaults to 256.
+        depth (int): decoder blocks N_d (3 NTU-60, 5 NTU-120/PKU). Defaults to 3.
+        num_heads (int): attention heads. Defaults to 8.
+        mlp_ratio (float): MLP hidden width / C_d. Defaults to 4.
+        attention (str): ``'sdpa'`` or ``'eager'``. Defaults to ``'sdpa'``.
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
     """
 
     def __init__(self, num_frames: int = 120, num_joints: int = 25, segment_len: int = 4,
-                 in_channels: int = 3, embed_dim: int = 256, decoder_dim: int = 256,
-                 depth: int = 3, num_heads: int = 8, mlp_ratio: float = 4.,
-                 attention: str = 'sdpa', init_cfg=None) -> None:
+                 in_channels: int = 3, embed_dim: Union[int, str] = 256,
+                 decoder_dim: int = 256, depth: int = 3, num_heads: int = 8,
+                 mlp_ratio: float = 4., attention: str = 'sdpa',
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        embed_dim = encoder_width(embed_dim)
         if num_frames % segment_len:
             raise ValueError(f'num_frames={num_frames} must be divisible by '
                              f'segment_len={segment_len}')

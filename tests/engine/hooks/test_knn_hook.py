@@ -12,8 +12,8 @@ from mmengine.model import BaseModel
 from torch.utils.data import DataLoader
 
 from natmae_mm.engine.hooks import KNNEvalHook
+from natmae_mm.evaluation.knn import knn_scores
 from natmae_mm.utils.compat import set_label
-from natmae_mm.utils.features import knn_scores
 
 # bank: two class-0 vectors near +x, two class-1 vectors (cosines with the queries
 # below are exact: 1, 0.8, 0, -0.6 for +x and 0, 0.6, 1, -0.8 for +y)

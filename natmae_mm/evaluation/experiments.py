@@ -14,8 +14,11 @@ over seeds. This module holds what they share:
   missing or empty, or when a dataset rejects its config (e.g. the joint,
   person or class count of :class:`~natmae_mm.datasets.SkeletonDataset`
   disagrees with the file), naming the config key.
-* :func:`summarize` / :func:`write_table` turn per-run JSON records into mean
-  and standard deviation over seeds, as markdown and CSV.
+* :func:`check_settings` refuses to mix runs of other settings in one
+  work directory; :func:`collect_records` computes each run's record once
+  (``results/<run>.json``) and reuses it on the next invocation.
+
+The tables over the finished runs are :mod:`natmae_mm.evaluation.tables`.
 
 Runs execute in the calling process (one ``Runner`` per stage, each with its
 own ``experiment_name`` so loggers and message hubs never mix): importing
@@ -23,65 +26,42 @@ torch and MMAction2 costs several seconds per process, and the metrics come
 back as Python values rather than parsed logs.
 """
 import copy
-import csv
 import gc
-import io
 import json
 import logging
-import math
 import os
 import os.path as osp
+import sys
 import time
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from .atomic import atomic_write_text  # noqa: F401  (re-exported for the tools)
-from .checkpoint import safe_torch_load
+from ..utils.atomic import InvalidJSONError, atomic_write_json, read_json
+from ..utils.errors import UserInputError
+from ..utils.checkpoint_files import latest_readable_checkpoint
+from ..utils.plain import to_plain
 
 STAGE_RESULT = 'stage_result.json'
 DATALOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-class ExperimentError(RuntimeError):
-    """A user-facing problem (bad data path, bad config); printed without a traceback."""
+class ExperimentError(UserInputError, RuntimeError):
+    """A user-facing problem (bad data path, bad config); ``cli_main`` prints it as one line."""
 
 
-# ----------------------------------------------------------------------------- files
-def atomic_write_json(path: str, obj: Any) -> None:
-    """Atomically write ``obj`` as indented JSON (see :func:`atomic_write_text`)."""
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + '\n')
-
-
-def read_json(path: str) -> Optional[Any]:
-    """The JSON content of ``path``, or ``None`` if the file is absent."""
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as err:
-            raise ExperimentError(
-                f'{path} is not valid JSON ({err}); it was not written by this tool '
-                'or was edited by hand: delete it to rerun that run') from None
-
-
-# ----------------------------------------------------------------------------- configs
-def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Config:
-    """``Config.fromfile`` with a clear error for a missing file, then ``merge_from_dict``."""
-    if not osp.isfile(path):
-        raise ExperimentError(f'config file not found: {path}')
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
-
-
+# ----------------------------------------------------------------------------- data
 def iter_datasets(cfg: Config) -> Iterator[Tuple[str, ConfigDict]]:
     """Yield ``(key path, dataset cfg)`` for every leaf dataset of the three dataloaders.
 
     Wrappers are followed through ``dataset`` (``RepeatDataset``...) and
     ``datasets`` (``ConcatDataset``); a leaf is a dict without either key.
+
+    Args:
+        cfg (Config): a config with any of the three dataloaders.
+
+    Yields:
+        Tuple[str, ConfigDict]: e.g. ``('train_dataloader.dataset', {...})``.
     """
     def walk(node: Any, key: str) -> Iterator[Tuple[str, ConfigDict]]:
         if isinstance(node, dict) and isinstance(node.get('dataset'), dict):
@@ -99,7 +79,12 @@ def iter_datasets(cfg: Config) -> Iterator[Tuple[str, ConfigDict]]:
 
 
 def set_ann_file(cfg: Config, ann_file: str) -> None:
-    """Point every leaf dataset that has an ``ann_file`` at ``ann_file`` (in place)."""
+    """Point every leaf dataset that has an ``ann_file`` at ``ann_file`` (in place).
+
+    Args:
+        cfg (Config): the config to change.
+        ann_file (str): the annotation file.
+    """
     for _, dataset in iter_datasets(cfg):
         if 'ann_file' in dataset:
             dataset['ann_file'] = ann_file
@@ -109,11 +94,12 @@ def check_data(cfg: Config, name: str, build: bool = True) -> None:
     """Fail early and clearly on unusable data, before any training starts.
 
     Args:
-        cfg: a training config.
-        name: how to call the config in messages (e.g. its path).
-        build: also build each distinct dataset once, without its pipeline,
-            so that dataset-side validation (joint/person/class counts, split
-            names) runs now rather than after hours of pretraining.
+        cfg (Config): a training config.
+        name (str): how to call the config in messages (e.g. its path).
+        build (bool): also build each distinct dataset once, without its
+            pipeline, so that dataset-side validation (joint/person/class
+            counts, split names) runs now rather than after hours of
+            pretraining. Defaults to True.
 
     Raises:
         ExperimentError: naming the config, the key and the problem.
@@ -146,29 +132,18 @@ def check_data(cfg: Config, name: str, build: bool = True) -> None:
 
 
 # ----------------------------------------------------------------------------- stages
-def _readable_checkpoint(work_dir: str, logger: logging.Logger) -> Optional[str]:
-    """The checkpoint a killed stage left (MMEngine's ``last_checkpoint``), if loadable."""
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(marker):
-        return None
-    with open(marker, encoding='utf-8') as f:
-        path = f.read().strip()
-    try:
-        safe_torch_load(path, map_location='cpu')
-    except Exception as err:  # missing, truncated or refused: start over
-        logger.warning(f'cannot resume from {path} ({err}); rerunning {work_dir} from scratch')
-        os.replace(marker, marker + '.unreadable')
-        return None
+def _resume_checkpoint(work_dir: str, logger: logging.Logger) -> Optional[str]:
+    """The newest readable checkpoint a killed stage left, or None (start the stage over).
+
+    Unreadable checkpoints (truncated, refused) are skipped and named in the log
+    (:func:`~natmae_mm.utils.checkpoint_files.latest_readable_checkpoint`).
+    """
+    path, skipped = latest_readable_checkpoint(work_dir)
+    for bad, reason in skipped:
+        logger.warning(f'cannot resume from {bad} ({reason}); skipped')
+    if path is None and skipped:
+        logger.warning(f'no readable checkpoint in {work_dir}: rerunning the stage from scratch')
     return path
-
-
-def _plain(value: Any) -> Any:
-    """Metric values as JSON-serialisable Python scalars."""
-    if hasattr(value, 'item'):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _close_logger(runner: Any) -> None:
@@ -183,15 +158,18 @@ def run_stage(cfg: Config, work_dir: str, name: str, seed: int,
     """Train ``cfg`` in ``work_dir`` (resuming if it was interrupted), then test it.
 
     Args:
-        cfg: complete training config; it is copied, not modified.
-        work_dir: the stage's own directory.
-        name: experiment name (log and message-hub namespace).
-        seed: ``randomness.seed`` of the run.
-        test: run ``runner.test()`` after training (needs ``test_dataloader``).
-        logger: where to report progress (defaults to this module's logger).
+        cfg (Config): complete training config; it is copied, not modified.
+        work_dir (str): the stage's own directory.
+        name (str): experiment name (log and message-hub namespace).
+        seed (int): ``randomness.seed`` of the run.
+        test (bool): run ``runner.test()`` after training (needs
+            ``test_dataloader``). Defaults to True.
+        logger (logging.Logger, optional): where to report progress.
+            Defaults to None (this module's logger).
 
     Returns:
-        ``{'name', 'seed', 'checkpoint', 'metrics', 'wall_time_s', 'resumed_from'}``.
+        Dict[str, Any]: ``{'name', 'seed', 'checkpoint', 'metrics',
+        'wall_time_s', 'resumed_from'}``.
         ``checkpoint`` is the last checkpoint saved (``None`` if the config
         saves none); ``wall_time_s`` counts only the invocation that finished
         the stage.
@@ -205,12 +183,12 @@ def run_stage(cfg: Config, work_dir: str, name: str, seed: int,
         return done
 
     os.makedirs(work_dir, exist_ok=True)
-    resume_from = _readable_checkpoint(work_dir, logger)
+    resume_from = _resume_checkpoint(work_dir, logger)
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = work_dir
     cfg.experiment_name = name
     cfg.resume = resume_from is not None
-    cfg.load_from = None
+    cfg.load_from = resume_from
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     logger.info(f'{name}: ' + (f'resuming from {resume_from}' if resume_from else 'starting'))
 
@@ -229,110 +207,12 @@ def run_stage(cfg: Config, work_dir: str, name: str, seed: int,
         with open(marker, encoding='utf-8') as f:
             checkpoint = f.read().strip()
     result = dict(name=name, seed=seed, checkpoint=checkpoint, resumed_from=resume_from,
-                  metrics={k: _plain(v) for k, v in (metrics or {}).items()},
+                  metrics={k: to_plain(v, finite=True) for k, v in (metrics or {}).items()},
                   wall_time_s=round(wall, 2))
     atomic_write_json(osp.join(work_dir, STAGE_RESULT), result)
     del runner
     gc.collect()
     return result
-
-
-# ----------------------------------------------------------------------------- summaries
-def mean_std(values: Sequence[Optional[float]]) -> Tuple[Optional[float], Optional[float], int]:
-    """Mean and sample standard deviation (ddof=1) of the non-missing values.
-
-    Returns:
-        ``(mean, std, n)``; ``mean`` is ``None`` when ``n == 0`` and ``std``
-        is ``None`` when ``n < 2``.
-    """
-    vals = [float(v) for v in values if v is not None]
-    n = len(vals)
-    if n == 0:
-        return None, None, 0
-    mean = sum(vals) / n
-    if n < 2:
-        return mean, None, n
-    return mean, math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1)), n
-
-
-def summarize(records: Sequence[Dict[str, Any]], group_keys: Sequence[str],
-              metric_keys: Sequence[str]) -> List[Dict[str, Any]]:
-    """Group ``records`` by ``group_keys`` (first-seen order) and reduce each metric.
-
-    Each output row holds the group keys, ``n`` (records in the group) and
-    ``{metric}_mean`` / ``{metric}_std`` for every metric key.
-    """
-    groups: Dict[Tuple, List[Dict[str, Any]]] = {}
-    for rec in records:
-        groups.setdefault(tuple(rec.get(k) for k in group_keys), []).append(rec)
-    rows = []
-    for key, recs in groups.items():
-        row: Dict[str, Any] = dict(zip(group_keys, key))
-        row['n'] = len(recs)
-        for metric in metric_keys:
-            mean, std, _ = mean_std([r.get(metric) for r in recs])
-            row[metric + '_mean'] = mean
-            row[metric + '_std'] = std
-        rows.append(row)
-    return rows
-
-
-def _fmt(value: Any, digits: int) -> str:
-    if value is None:
-        return ''
-    if isinstance(value, float):
-        return f'{value:.{digits}f}'
-    return str(value)
-
-
-def write_table(rows: Sequence[Dict[str, Any]], columns: Sequence[Tuple[str, str]],
-                md_path: str, csv_path: str, title: str = '', digits: int = 2) -> None:
-    """Write ``rows`` as a markdown table and a CSV file (both atomically).
-
-    Args:
-        rows: one dict per row.
-        columns: ``(key, header)`` pairs. In markdown, a ``{m}_mean`` column
-            directly followed by ``{m}_std`` is printed as one ``mean ± std``
-            cell; the CSV keeps every column separately, with raw values.
-        md_path: markdown output path.
-        csv_path: CSV output path.
-        title: optional heading line of the markdown file.
-        digits: decimals printed in markdown.
-    """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator='\n')
-    writer.writerow([key for key, _ in columns])
-    for row in rows:
-        writer.writerow(['' if row.get(k) is None else row.get(k) for k, _ in columns])
-    atomic_write_text(csv_path, buf.getvalue())
-
-    cells: List[Tuple[str, Any]] = []  # (header, key or (mean, std) pair)
-    i = 0
-    while i < len(columns):
-        key, header = columns[i]
-        nxt = columns[i + 1][0] if i + 1 < len(columns) else None
-        if key.endswith('_mean') and nxt == key[:-5] + '_std':
-            cells.append((header, (key, nxt)))
-            i += 2
-        else:
-            cells.append((header, key))
-            i += 1
-    lines = [f'# {title}', ''] if title else []
-    lines.append('| ' + ' | '.join(h for h, _ in cells) + ' |')
-    lines.append('|' + '|'.join('---' for _ in cells) + '|')
-    for row in rows:
-        out = []
-        for _, key in cells:
-            if isinstance(key, tuple):
-                mean, std = row.get(key[0]), row.get(key[1])
-                text = _fmt(mean, digits)
-                if mean is not None and std is not None:
-                    text += f' ± {std:.{digits}f}'
-                out.append(text or 'n/a')
-            else:
-                out.append(_fmt(row.get(key), digits))
-        lines.append('| ' + ' | '.join(out) + ' |')
-    atomic_write_text(md_path, '\n'.join(lines) + '\n')
 
 
 def check_settings(work_dir: str, settings: Dict[str, Any]) -> None:
@@ -341,6 +221,11 @@ def check_settings(work_dir: str, settings: Dict[str, Any]) -> None:
     Resuming or extending (more seeds, more targets) a run is fine; reusing
     the directory with another config or other overrides would silently mix
     results, so that raises.
+
+    Args:
+        work_dir (str): the experiment's directory.
+        settings (Dict[str, Any]): what defines its runs (config paths,
+            overrides, ...); values JSON cannot hold are stored as text.
 
     Raises:
         ExperimentError: naming each differing setting (recorded, requested).
@@ -355,6 +240,63 @@ def check_settings(work_dir: str, settings: Dict[str, Any]) -> None:
             f'{work_dir} holds runs made with other settings {diff} (recorded, requested); '
             'use another --work-dir')
     atomic_write_json(path, settings)
+
+
+def collect_records(names: Sequence[str], results_dir: str,
+                    compute: Callable[[int], Dict[str, Any]], logger: logging.Logger,
+                    after_each: Optional[Callable[[List[Dict[str, Any]]], None]] = None
+                    ) -> List[Dict[str, Any]]:
+    """One record per run, computed once and reused when the command is run again.
+
+    Args:
+        names (Sequence[str]): the runs, in order; run ``i``'s record is
+            ``results_dir/<names[i]>.json`` (written atomically).
+        results_dir (str): where the records go.
+        compute (Callable[[int], dict]): makes the record of run ``i`` (e.g.
+            with :func:`run_stage`); called only when its file is absent.
+        logger (logging.Logger): one progress line per run.
+        after_each (Callable, optional): called with the records so far after
+            every run (e.g. to rewrite the tables). Defaults to None.
+
+    Returns:
+        List[dict]: the records, in the order of ``names``.
+    """
+    records: List[Dict[str, Any]] = []
+    for i, name in enumerate(names):
+        path = osp.join(results_dir, name + '.json')
+        tag = f'[{i + 1}/{len(names)}] {name}'
+        record = read_json(path)
+        if record is None:
+            logger.info(tag)
+            record = compute(i)
+            atomic_write_json(path, record)
+        else:
+            logger.info(f'{tag}: done earlier')
+        records.append(record)
+        if after_each is not None:
+            after_each(records)
+    return records
+
+
+def run_experiment(body: Callable[[], str]) -> int:
+    """Run an orchestration tool's ``body`` and print its results table.
+
+    User errors (:class:`ExperimentError`, an unreadable record) propagate to
+    the tool's :func:`~natmae_mm.utils.cli.cli_main`, which prints them as one
+    ``error:`` line.
+
+    Args:
+        body (Callable[[], str]): does the work and returns the path of the
+            markdown table it wrote.
+
+    Returns:
+        int: the exit status, 0.
+    """
+    table = body()
+    logging.getLogger('natmae_mm.experiments').info(f'results: {table}')
+    with open(table, encoding='utf-8') as f:
+        print(f.read())
+    return 0
 
 
 def get_logger() -> logging.Logger:

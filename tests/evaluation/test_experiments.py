@@ -1,11 +1,9 @@
-"""Tests of the resumable experiment engine (natmae_mm.utils.experiments).
+"""Tests of the resumable experiment engine (natmae_mm.evaluation.experiments).
 
 The stage tests train MMAction2's STGCN on tiny random data so that they do
 not depend on the NAT-MAE model; what is under test is the resume logic.
 """
 import json
-import math
-import os
 import os.path as osp
 import pickle
 
@@ -15,18 +13,14 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 import natmae_mm  # noqa: F401
-from natmae_mm.utils.experiments import (
+from natmae_mm.evaluation.experiments import (
     ExperimentError,
-    atomic_write_json,
     check_data,
     check_settings,
+    collect_records,
     iter_datasets,
-    mean_std,
-    read_json,
     run_stage,
     set_ann_file,
-    summarize,
-    write_table,
 )
 
 
@@ -109,52 +103,37 @@ def _register_hooks():
     HOOKS.register_module(module=_CountEpochs, force=True)
 
 
-# ----------------------------------------------------------------------------- files, summaries
-def test_atomic_json_roundtrip_and_no_temporaries(tmp_path):
-    path = tmp_path / 'sub' / 'r.json'
-    atomic_write_json(str(path), {'a': 1.5, 'b': [1, 2]})
-    assert read_json(str(path)) == {'a': 1.5, 'b': [1, 2]}
-    assert os.listdir(tmp_path / 'sub') == ['r.json']
-    assert read_json(str(tmp_path / 'missing.json')) is None
-    (tmp_path / 'bad.json').write_text('{"a": ')
-    with pytest.raises(ExperimentError, match='bad.json'):
-        read_json(str(tmp_path / 'bad.json'))
-
-
-def test_mean_std_hand_computed():
-    mean, std, n = mean_std([1.0, 2.0, 3.0, 4.0])
-    assert (mean, n) == (2.5, 4)
-    assert std == pytest.approx(math.sqrt((1.5 ** 2 * 2 + 0.5 ** 2 * 2) / 3))
-    assert mean_std([7.0, None]) == (7.0, None, 1)
-    assert mean_std([]) == (None, None, 0)
-
-
-def test_summarize_and_write_table(tmp_path):
-    records = [dict(t='nat', s=0, acc=80.0), dict(t='nat', s=1, acc=84.0),
-               dict(t='joint', s=0, acc=70.0)]
-    rows = summarize(records, ['t'], ['acc'])
-    assert [r['t'] for r in rows] == ['nat', 'joint']
-    assert rows[0]['n'] == 2 and rows[0]['acc_mean'] == 82.0
-    assert rows[0]['acc_std'] == pytest.approx(math.sqrt(8.0))
-    assert rows[1]['acc_std'] is None
-    md, csv_path = str(tmp_path / 'r.md'), str(tmp_path / 'r.csv')
-    write_table(rows, [('t', 'Target'), ('n', 'n'), ('acc_mean', 'Acc'), ('acc_std', 'std')],
-                md, csv_path, title='T')
-    text = open(md).read()
-    assert '| Target | n | Acc |' in text
-    assert '| nat | 2 | 82.00 ± 2.83 |' in text
-    assert '| joint | 1 | 70.00 |' in text
-    lines = open(csv_path).read().splitlines()
-    assert lines[0] == 't,n,acc_mean,acc_std'
-    assert lines[2] == 'joint,1,70.0,'
-    assert float(lines[1].split(',')[3]) == pytest.approx(math.sqrt(8.0))
-
-
+# ----------------------------------------------------------------------------- settings
 def test_check_settings_refuses_other_settings(tmp_path):
     check_settings(str(tmp_path), dict(config='a.py', opts={'x': (1, 2)}))
     check_settings(str(tmp_path), dict(config='a.py', opts={'x': (1, 2)}))  # same: fine
     with pytest.raises(ExperimentError, match="config.*'a.py', 'b.py'"):
         check_settings(str(tmp_path), dict(config='b.py', opts={'x': (1, 2)}))
+
+
+def test_collect_records_computes_each_run_once(tmp_path):
+    import logging
+    calls, seen = [], []
+
+    def compute(i):
+        calls.append(i)
+        return {'run': i, 'acc': 10.0 * i}
+
+    def after_each(records):
+        seen.append(len(records))
+
+    logger = logging.getLogger('test_collect_records')
+    out = collect_records(['a', 'b'], str(tmp_path / 'results'), compute, logger, after_each)
+    assert out == [{'run': 0, 'acc': 0.0}, {'run': 1, 'acc': 10.0}]
+    assert calls == [0, 1] and seen == [1, 2]
+    assert sorted(p.name for p in (tmp_path / 'results').iterdir()) == ['a.json', 'b.json']
+    # a second invocation (one more run) reuses a and b and computes only c
+    out = collect_records(['a', 'b', 'c'], str(tmp_path / 'results'), compute, logger)
+    assert calls == [0, 1, 2] and [r['run'] for r in out] == [0, 1, 2]
+    # a record that fails half-way leaves no file, so the run is redone next time
+    with pytest.raises(ZeroDivisionError):
+        collect_records(['d'], str(tmp_path / 'results'), lambda i: 1 / 0, logger)
+    assert not (tmp_path / 'results' / 'd.json').exists()
 
 
 # ----------------------------------------------------------------------------- data checks
@@ -213,7 +192,7 @@ def test_run_stage_finishes_once_and_resumes_a_killed_run(tmp_path):
     assert again == result and _CountEpochs.epochs == []   # finished: not rerun
 
 
-def test_run_stage_reruns_when_the_checkpoint_is_unreadable(tmp_path):
+def test_run_stage_reruns_when_the_checkpoint_is_unreadable(tmp_path, caplog):
     ann = _write_ann(tmp_path / 'a.pkl')
     work = str(tmp_path / 'stage')
     cfg = _stgcn_cfg(ann, max_epochs=2)
@@ -223,7 +202,9 @@ def test_run_stage_reruns_when_the_checkpoint_is_unreadable(tmp_path):
     with open(osp.join(work, 'epoch_1.pth'), 'wb') as f:
         f.write(b'truncated')
     _CountEpochs.epochs = []
-    result = run_stage(_with_hooks(cfg, _CountEpochs), work, 'fresh', seed=0, test=False)
+    with caplog.at_level('WARNING'):
+        result = run_stage(_with_hooks(cfg, _CountEpochs), work, 'fresh', seed=0, test=False)
     assert result['resumed_from'] is None and _CountEpochs.epochs == [0, 1]
     assert result['metrics'] == {}
-    assert osp.exists(osp.join(work, 'last_checkpoint.unreadable'))
+    assert f"cannot resume from {osp.join(work, 'epoch_1.pth')}" in caplog.text
+    assert 'rerunning the stage from scratch' in caplog.text
