@@ -31,15 +31,14 @@ import json
 import logging
 import os
 import os.path as osp
-import sys
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from ..utils.atomic import InvalidJSONError, atomic_write_json, read_json
-from ..utils.errors import UserInputError
+from ..utils.atomic import atomic_write_json, read_json
 from ..utils.checkpoint_files import latest_readable_checkpoint
+from ..utils.errors import UserInputError
 from ..utils.plain import to_plain
 
 STAGE_RESULT = 'stage_result.json'

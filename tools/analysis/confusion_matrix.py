@@ -30,11 +30,11 @@ import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
+from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.compat import get_label, get_labels, get_pred_score  # noqa: E402
 from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
 from natmae_mm.utils.safe_pickle import safe_pickle_load  # noqa: E402
-from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
 
 
 def _read(get, result, path: str, i: int) -> torch.Tensor:
@@ -99,7 +99,6 @@ def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None
         build_feature_dataloader,
         build_model_from_checkpoint,
     )
-    from natmae_mm.utils.compat import get_labels
     from natmae_mm.utils.config import load_config
     cfg = load_config(config, cfg_options)
     model = build_model_from_checkpoint(cfg, checkpoint)
