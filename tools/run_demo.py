@@ -29,7 +29,6 @@ linear-probe top-1/top-5, k-NN top-1) printed and written to ``results.md`` /
 import argparse
 import contextlib
 import io
-import json
 import logging
 import os
 import os.path as osp
@@ -298,9 +297,12 @@ def knn_eval(cfg, checkpoint: str, feats_out: str) -> Dict[str, float]:
     import numpy as np
 
     from natmae_mm.utils.atomic import atomic_path
-    from natmae_mm.utils.features import (build_feature_dataloader,
-                                          build_model_from_checkpoint, extract_features,
-                                          knn_accuracy)
+    from natmae_mm.utils.features import (
+        build_feature_dataloader,
+        build_model_from_checkpoint,
+        extract_features,
+        knn_accuracy,
+    )
     model = build_model_from_checkpoint(cfg, checkpoint, strict=False)
     train = extract_features(model, build_feature_dataloader(cfg, 'xsub_train', batch_size=64))
     val = extract_features(model, build_feature_dataloader(cfg, 'xsub_val', batch_size=64))
