@@ -57,7 +57,7 @@ def test_rejects_wrong_configs_and_flags(tmp_path, tiny_config):
     with pytest.raises(ValueError, match='expected a NATMAE model'):
         bench.main([str(other)])
     with pytest.raises(SystemExit):
-        bench.main([tiny_config, '--batch-size', '1'])
+        bench.main([tiny_config, '--batch-size', '0'])
     if not __import__('torch').cuda.is_available():
         with pytest.raises(SystemExit, match='CUDA'):
             bench.main([tiny_config, '--amp', 'bf16'])
@@ -88,3 +88,35 @@ def test_op_groups():
     assert bench.op_group('Optimizer.step#AdamW.step') == 'optimizer'
     assert bench.op_group('aten::copy_') == 'other'
     assert bench.op_group('aten::mm_backward_like') == 'other'  # exact names only for aten ops
+
+
+def test_optimizer_state_is_allocated_without_touching_the_model(tiny_config):
+    import torch
+    from mmengine.registry import init_default_scope
+
+    import natmae_mm  # noqa: F401
+    init_default_scope('mmaction')
+    cfg = bench.model_config(bench.parse_args([tiny_config]))
+    model, optim = bench.build(cfg, torch.device('cpu'), amp=False)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    bench.allocate_optimizer_state(model, optim)
+    after = model.state_dict()
+    assert before.keys() == after.keys()
+    for k in before:  # parameters, queue, queue pointer, EMA steps: all as built
+        torch.testing.assert_close(after[k], before[k], rtol=0, atol=0, msg=k)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    assert all(p in optim.optimizer.state and 'exp_avg' in optim.optimizer.state[p]
+               for p in trainable)
+    assert all(g['lr'] == 1e-3 for g in optim.optimizer.param_groups)  # lr restored
+
+
+def test_persons_default_to_the_config_pipeline(tmp_path, tiny_config):
+    from mmengine.config import Config
+    assert bench.pipeline_num_person(Config.fromfile(tiny_config)) == 2  # no pipeline: 2
+    one = tmp_path / 'one.py'
+    one.write_text(open(tiny_config).read() + (
+        "train_dataloader = dict(dataset=dict(type='RepeatDataset', times=2, dataset=dict("
+        "type='SkeletonDataset', pipeline=[dict(type='ValidCropResize', clip_len=8), "
+        "dict(type='FormatGCNInput', num_person=1)])))\n"))
+    assert bench.pipeline_num_person(Config.fromfile(str(one))) == 1
+    assert bench.parse_args([str(one)]).num_person is None  # resolved from the config

@@ -1,10 +1,13 @@
-"""tools/run_demo.py --tiny: every stage runs, outputs are well formed, reruns skip stages."""
+"""tools/run_demo.py --tiny: every step runs, outputs are well formed, reruns skip steps."""
 import json
 import runpy
 
 import matplotlib.image as mpimg
 import pytest
 import torch
+from mmengine.config import Config
+
+from natmae_mm.evaluation.predictions import read_dump
 
 from .analysis_fixtures import ROOT
 
@@ -16,7 +19,7 @@ def demo():
 
 def test_tiny_demo_end_to_end_and_resume(demo, tmp_path, capsys):
     work = tmp_path / 'demo'
-    summary = demo['main'](['--tiny', '--in-process', '--work-dir', str(work)])
+    summary = demo['main'](['--tiny', '--work-dir', str(work)])
     out = capsys.readouterr().out
 
     # the table: two encoders, accuracies in [0, 100], printed and written
@@ -31,34 +34,39 @@ def test_tiny_demo_end_to_end_and_resume(demo, tmp_path, capsys):
     assert json.loads((work / 'results.json').read_text())['rows'] == rows
 
     # linear-probe top-1 agrees with the dumped predictions (4 classes x 2 val samples)
-    tool = runpy.run_path(f'{ROOT}/tools/analysis/confusion_matrix.py', run_name='t')
-    scores, labels = tool['read_dump'](str(work / 'linear_pretrained' / 'preds.pkl'))
+    scores, labels = read_dump(str(work / 'linear_pretrained' / 'preds.pkl'))
     assert scores.shape == (8, 4)
     assert rows[0]['linear_top1'] == pytest.approx((scores.argmax(1) == labels).mean() * 100)
 
-    # checkpoints: the pretraining one, and the extracted backbone holding backbone.* only
-    last = (work / 'pretrain' / 'last_checkpoint').read_text().strip()
-    assert torch.load(last, weights_only=True)['state_dict']
-    backbone = torch.load(work / 'backbone.pth', weights_only=True)['state_dict']
-    assert backbone and all(k.startswith('backbone.') for k in backbone)
-    # the pretrained probe really starts from the extracted weights, the random one does not
+    # the pretrained probe really starts from the pretrained online encoder (frozen), the
+    # random one does not
+    pretrained = torch.load((work / 'pretrain' / 'last_checkpoint').read_text().strip(),
+                            weights_only=True)['state_dict']
     probe = torch.load((work / 'linear_pretrained' / 'last_checkpoint').read_text().strip(),
                        weights_only=True)['state_dict']
     rand = torch.load((work / 'linear_random' / 'last_checkpoint').read_text().strip(),
                       weights_only=True)['state_dict']
     key = 'backbone.joint_embed.weight'
-    torch.testing.assert_close(probe[key], backbone[key])
-    assert not torch.allclose(rand[key], backbone[key])
+    torch.testing.assert_close(probe[key], pretrained[key])
+    assert not torch.allclose(rand[key], pretrained[key])
+
+    # every training's config was dumped and is a loadable MMEngine config of this run
+    cfg = Config.fromfile(str(work / 'configs' / 'pretrain.py'))
+    assert cfg.train_dataloader.dataset.ann_file == str(work / 'data' / 'synthetic.pkl')
+    assert cfg.model.backbone.embed_dim == 16 and cfg.randomness.seed == 0
+    lin = Config.fromfile(str(work / 'configs' / 'linear_random.py'))
+    assert lin.model.backbone.init_cfg is None
 
     for name in ('tsne_pretrained.png', 'tsne_random.png', 'confusion_pretrained.png'):
         img = mpimg.imread(work / name)
         assert img.ndim == 3 and min(img.shape[:2]) > 100
 
     # rerun: every stage is skipped, the same table comes back
-    again = demo['main'](['--tiny', '--in-process', '--work-dir', str(work)])
+    again = demo['main'](['--tiny', '--work-dir', str(work)])
     assert again['rows'] == rows
-    assert capsys.readouterr().out.count('done already') == 8
+    assert capsys.readouterr().out.count('done already') == 7
+    assert again['step_seconds'] == summary['step_seconds']
 
     # a work dir holding another run's settings is refused
     with pytest.raises(SystemExit, match='other settings'):
-        demo['main'](['--tiny', '--in-process', '--work-dir', str(work), '--seed', '1'])
+        demo['main'](['--tiny', '--work-dir', str(work), '--seed', '1'])

@@ -9,11 +9,12 @@ step) on random skeletons shaped like the config's model, and reports:
   CPU's fused SDPA kernel and would otherwise miss the attention matmuls);
 * this machine's fp32 matmul GFLOP/s, measured just before and after the
   timed steps (mean; the machine may be shared), and the achieved fraction;
+* persons per sample: ``--num-person``, by default the ``num_person`` of the
+  config's ``FormatGCNInput`` (what its data really feeds the model), else 2;
 * peak memory per sample: on CUDA ``max_memory_allocated`` above the
   post-warm-up baseline divided by the batch; on CPU the growth of the
-  process's peak RSS (``ru_maxrss``) over a baseline taken after one 1-sample
-  step, divided by ``batch - 1`` (the 1-sample step's activations are part of
-  the baseline);
+  process's peak RSS (``ru_maxrss``) over a baseline taken once the gradients
+  and optimizer states exist, divided by the batch;
 * with ``--breakdown``: where the step time goes. Extra steps run under
   ``torch.profiler``; operator self-times are grouped into linear-layer matmuls
   (``mm``/``addmm``), the attention kernel (fused SDPA, or ``bmm`` + softmax
@@ -30,7 +31,6 @@ Example:
 import argparse
 import copy
 import resource
-import sys
 import time
 from collections import defaultdict
 from typing import Dict
@@ -41,12 +41,17 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 from torch.utils.flop_counter import FlopCounterMode
 
+from natmae_mm.utils.config import load_config
+from natmae_mm.utils.errors import InvalidInputError
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description='Benchmark NAT-MAE pretraining steps')
     p.add_argument('config', help='pretraining config with a NATMAE model')
-    p.add_argument('--batch-size', type=int, default=4, help='samples per step (>= 2)')
-    p.add_argument('--num-person', type=int, default=2, help='persons M per sample')
+    p.add_argument('--batch-size', type=int, default=4, help='samples per step')
+    p.add_argument('--num-person', type=int, default=None,
+                   help="persons M per sample (default: the config's FormatGCNInput num_person, "
+                        'else 2)')
     p.add_argument('--steps', type=int, default=5, help='timed steps')
     p.add_argument('--warmup', type=int, default=1, help='untimed steps before timing')
     p.add_argument('--no-contrast', action='store_true', help='"Ours w/o Con"')
@@ -58,27 +63,58 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='profile extra steps and print time and GFLOP/s per operator group')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
     args = p.parse_args(argv)
-    if args.batch_size < 2:
-        p.error('--batch-size must be >= 2 (memory is measured above a 1-sample baseline)')
+    if args.batch_size < 1:
+        p.error('--batch-size must be >= 1')
     if args.steps < 1:
         p.error('--steps must be >= 1')
     return args
 
 
+def pipeline_num_person(cfg: Config, default: int = 2) -> int:
+    """``num_person`` of the first ``FormatGCNInput`` in the training pipeline, else ``default``."""
+    dataset = cfg.get('train_dataloader', {}).get('dataset', {})
+    while isinstance(dataset.get('dataset'), dict):  # RepeatDataset & co.
+        dataset = dataset['dataset']
+    for step in dataset.get('pipeline') or []:
+        if step.get('type') == 'FormatGCNInput':
+            return int(step.get('num_person', 2))
+    return default
+
+
 def model_config(args: argparse.Namespace) -> dict:
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     if 'model' not in cfg or cfg.model.get('type') != 'NATMAE':
-        raise ValueError(f'{args.config}: expected a NATMAE model config (model.type="NATMAE"), '
-                         f'got {cfg.get("model", {}).get("type")!r}')
+        raise InvalidInputError(
+            f'{args.config}: expected a NATMAE model config (model.type="NATMAE"), '
+            f'got {cfg.get("model", {}).get("type")!r}')
     model = copy.deepcopy(cfg.model.to_dict())
+    if args.num_person is None:
+        args.num_person = pipeline_num_person(cfg)
     if args.no_contrast:
         model['contrast'] = None
     if args.attention:
         model['backbone']['attention'] = args.attention
         model['neck']['attention'] = args.attention
     return model
+
+
+def allocate_optimizer_state(model: torch.nn.Module, optim) -> None:
+    """Create every gradient buffer and the AdamW moments without running the model.
+
+    A real step would move the model's state (queue pointer, EMA steps) before
+    the timed steps; zero gradients at learning rate 0 leave every parameter
+    and buffer as built.
+    """
+    for p in model.parameters():
+        if p.requires_grad:
+            p.grad = torch.zeros_like(p)
+    lrs = [group['lr'] for group in optim.optimizer.param_groups]
+    for group in optim.optimizer.param_groups:
+        group['lr'] = 0.
+    optim.optimizer.step()
+    for group, lr in zip(optim.optimizer.param_groups, lrs):
+        group['lr'] = lr
+    optim.zero_grad()
 
 
 def build(model_cfg: dict, device: torch.device, amp: bool):
@@ -194,7 +230,7 @@ def main(argv=None) -> Dict[str, float]:
     torch.manual_seed(0)
 
     model, optim = build(cfg, device, amp=args.amp == 'bf16')
-    model.train_step(make_batch(cfg, 1, args.num_person), optim)  # allocate grads, Adam states
+    allocate_optimizer_state(model, optim)
     _sync(device)
     if device.type == 'cuda':
         torch.cuda.reset_peak_memory_stats()
@@ -217,8 +253,7 @@ def main(argv=None) -> Dict[str, float]:
     if device.type == 'cuda':
         mem = (torch.cuda.max_memory_allocated() - base) / args.batch_size
     else:
-        mem = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base) / (
-            args.batch_size - 1)
+        mem = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base) / args.batch_size
 
     times = None
     if args.breakdown:
@@ -249,5 +284,5 @@ def main(argv=None) -> Dict[str, float]:
 
 
 if __name__ == '__main__':
-    main()
-    sys.exit(0)
+    from natmae_mm.utils.cli import cli_main
+    cli_main(main)

@@ -17,43 +17,22 @@ would run code is refused. Bad input ends with one ``error:`` line.
 import argparse
 import os.path as osp
 import sys
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import matplotlib  # noqa: E402
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
 from natmae_mm.datasets.ntu_classes import class_names  # noqa: E402
-from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
+from natmae_mm.evaluation.plotting import plot_confusion  # noqa: E402
+from natmae_mm.evaluation.predictions import read_dump  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
-from natmae_mm.utils.compat import get_label, get_labels, get_pred_score  # noqa: E402
-from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
-from natmae_mm.utils.safe_pickle import safe_pickle_load  # noqa: E402
-
-
-def _read(get, result, path: str, i: int) -> torch.Tensor:
-    try:
-        return get(result).reshape(-1)
-    except KeyError as exc:
-        raise InvalidInputError(f'{path}: result {i}: {exc.args[0]}; was it written by '
-                                'tools/test.py --dump?') from None
-
-
-def read_dump(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    """(scores (N, K), labels (N,)) from a ``DumpResults`` pickle (restricted unpickler)."""
-    results = safe_pickle_load(path, 'prediction dump')
-    if not isinstance(results, list) or not results or not isinstance(results[0], dict):
-        raise InvalidInputError(f'{path}: expected a non-empty list of result dicts, '
-                                f'got {type(results).__name__}')
-    scores = [_read(get_pred_score, r, path, i) for i, r in enumerate(results)]
-    labels = [_read(get_label, r, path, i)[0] for i, r in enumerate(results)]
-    return torch.stack(scores).float().numpy(), torch.stack(labels).long().numpy()
+from natmae_mm.utils.compat import get_labels, get_pred_score  # noqa: E402
 
 
 def confusion(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -61,35 +40,6 @@ def confusion(pred: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndar
     cm = np.zeros((num_classes, num_classes), np.int64)
     np.add.at(cm, (labels, pred), 1)
     return cm
-
-
-def plot_confusion(cm: np.ndarray, out: str, names: Optional[Sequence[str]] = None,
-                   normalize: bool = False, title: str = '') -> None:
-    """Draw ``cm`` (rows true, columns predicted) and save it atomically as PNG."""
-    data = cm / np.maximum(cm.sum(1, keepdims=True), 1) if normalize else cm
-    K = len(cm)
-    size = max(5, min(0.35 * K + 2, 30))
-    fig, ax = plt.subplots(figsize=(size, size))
-    im = ax.imshow(data, cmap='Blues', vmin=0)
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    ticks = list(range(K))
-    labels: List[str] = list(names[:K]) if names is not None else [str(i) for i in ticks]
-    ax.set_xticks(ticks)
-    ax.set_yticks(ticks)
-    fs = 7 if K <= 30 else 4
-    ax.set_xticklabels(labels, rotation=90, fontsize=fs)
-    ax.set_yticklabels(labels, fontsize=fs)
-    ax.set_xlabel('predicted')
-    ax.set_ylabel('true')
-    if K <= 20:
-        for t in range(K):
-            for p in range(K):
-                if cm[t, p]:
-                    txt = f'{data[t, p]:.2f}' if normalize else str(cm[t, p])
-                    ax.text(p, t, txt, ha='center', va='center', fontsize=6,
-                            color='white' if data[t, p] > data.max() / 2 else 'black')
-    ax.set_title(title)
-    save_figure(fig, out)
 
 
 def predict(config: str, checkpoint: str, split: Optional[str], cfg_options=None,

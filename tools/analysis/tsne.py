@@ -10,14 +10,12 @@ atomically.
 import argparse
 import os.path as osp
 import sys
-from typing import Optional, Sequence
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
 import matplotlib  # noqa: E402
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
@@ -27,54 +25,9 @@ from natmae_mm.evaluation.builders import (  # noqa: E402
     build_model_from_checkpoint,
 )
 from natmae_mm.evaluation.features import extract_features  # noqa: E402
-from natmae_mm.evaluation.plotting import save_figure  # noqa: E402
+from natmae_mm.evaluation.plotting import plot_tsne, tsne_embed  # noqa: E402
 from natmae_mm.utils.cli import cli_main  # noqa: E402
 from natmae_mm.utils.config import load_config  # noqa: E402
-from natmae_mm.utils.errors import InvalidInputError  # noqa: E402
-
-
-def tsne_embed(feats: np.ndarray, seed: int = 0, perplexity: float = 30.) -> np.ndarray:
-    """2-D t-SNE of (N, C) features (perplexity clipped below N/3).
-
-    Args:
-        feats (np.ndarray): (N, C) features.
-        seed (int): t-SNE seed. Defaults to 0.
-        perplexity (float): t-SNE perplexity. Defaults to 30.
-
-    Returns:
-        np.ndarray: (N, 2) embedding.
-    """
-    from sklearn.manifold import TSNE
-    if len(feats) < 5:
-        raise InvalidInputError(f't-SNE needs at least 5 samples, got {len(feats)}')
-    perplexity = min(perplexity, (len(feats) - 1) / 3)
-    return TSNE(n_components=2, perplexity=perplexity, init='pca', random_state=seed,
-                learning_rate='auto').fit_transform(feats.astype(np.float64))
-
-
-def plot_tsne(emb: np.ndarray, labels: np.ndarray, out: str,
-              names: Optional[Sequence[str]] = None, title: str = '') -> None:
-    """Scatter (N, 2) points coloured by label with a legend; save PNG to ``out``.
-
-    Args:
-        emb (np.ndarray): (N, 2) points.
-        labels (np.ndarray): (N,) int labels.
-        out (str): the PNG (written atomically).
-        names (Sequence[str], optional): class names by label. Defaults to
-            None (the label numbers).
-        title (str): figure title. Defaults to ``''``.
-    """
-    fig, ax = plt.subplots(figsize=(7, 6))
-    cmap = plt.get_cmap('tab10' if len(np.unique(labels)) <= 10 else 'tab20')
-    for i, c in enumerate(np.unique(labels)):
-        sel = labels == c
-        name = names[c] if names is not None and c < len(names) else f'class {c}'
-        ax.scatter(emb[sel, 0], emb[sel, 1], s=10, color=cmap(i % cmap.N), label=name)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(title)
-    ax.legend(fontsize=7, markerscale=1.5, loc='center left', bbox_to_anchor=(1, 0.5))
-    save_figure(fig, out)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
