@@ -3,5 +3,4 @@
 _base_ = ['./vit-8x256.py']
 model = dict(
     backbone=dict(drop_path_rate=0., frozen=True),
-    # in_channels: the width of arch '8x256' (LinearProbeHead takes a number)
-    cls_head=dict(type='LinearProbeHead', num_classes=60, in_channels=256))
+    cls_head=dict(type='LinearProbeHead', num_classes=60, in_channels='8x256'))

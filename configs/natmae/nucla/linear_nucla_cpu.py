@@ -23,8 +23,7 @@ pretrained = 'work_dirs/pretrain_nucla_cpu/epoch_100.pth'
 model = dict(
     # the pretrain_nucla_cpu.py encoder: arch '4x128', 40 frames
     backbone=dict(arch='4x128', num_frames=clip_len, init_cfg=dict(checkpoint=pretrained)),
-    # in_channels: the width of arch '4x128' (LinearProbeHead takes a number)
-    cls_head=dict(in_channels=128))
+    cls_head=dict(in_channels='4x128'))
 
 # 30 instead of 100 epochs: every epoch runs the frozen encoder over all 1,020
 # training sequences, and 100 of them would cost about as much as the

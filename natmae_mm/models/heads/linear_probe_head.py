@@ -10,13 +10,14 @@ BatchNorm (MoCo v3 / MAE linear probing) and classified by one linear layer:
 Input is what ``RecognizerGCN`` passes from ``SkeletonTransformer``:
 ``(N, M, C_e, T', V)``; output ``(N, num_classes)``.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
 
+from ..backbones.skeleton_transformer import encoder_width
 from ..utils import mean_pool_tokens
 
 
@@ -26,7 +27,8 @@ class LinearProbeHead(BaseHead):
 
     Args:
         num_classes: number of action classes.
-        in_channels: encoder width C_e.
+        in_channels: encoder width C_e, as a number or as the ``arch`` preset
+            name of the encoder (e.g. ``'4x128'``). Defaults to 256.
         loss_cls: classification loss config (MMAction2's).
         init_std: std of the truncated-normal init of the linear weight
             (0.01, MoCo v3 / MAMP); its bias starts at zero.
@@ -34,13 +36,14 @@ class LinearProbeHead(BaseHead):
             (``label_smooth_eps``, ``topk``, ``average_clips``...).
     """
 
-    def __init__(self, num_classes: int, in_channels: int = 256,
+    def __init__(self, num_classes: int, in_channels: Union[int, str] = 256,
                  loss_cls: Optional[Dict] = None, init_std: float = 0.01,
                  init_cfg: Optional[Dict] = None, **kwargs) -> None:
         loss_cls = loss_cls or dict(type='CrossEntropyLoss')
         # One (K,) score vector per sample, as MMAction2's GCNHead: with BaseHead's
         # default (None) predictions stay (num_clips, K) and AccMetric mis-scores them.
         kwargs.setdefault('average_clips', 'prob')
+        in_channels = encoder_width(in_channels)
         super().__init__(num_classes, in_channels, loss_cls=loss_cls, init_cfg=init_cfg,
                          **kwargs)
         self.init_std = init_std
