@@ -79,7 +79,9 @@ def test_data_fields_match_nucla(name):
     if cfg.model.type == 'NATMAE':
         assert cfg.model.neck.num_frames == cfg.model.backbone.num_frames
         assert cfg.model.neck.num_joints == 20
-        assert cfg.model.contrast.queue_len % cfg.train_dataloader.batch_size == 0
+        # fewer queued keys than the 1,020 training sequences (no stale self-copies);
+        # the queue is a ring buffer, so it need not divide the batch
+        assert cfg.model.contrast.queue_len < 1020
     else:
         assert cfg.model.cls_head.num_classes == 10
         if cfg.model.cls_head.type == 'MAMPFinetuneHead':
