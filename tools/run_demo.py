@@ -255,9 +255,9 @@ class Demo:
         figs = [osp.join(w, 'tsne_pretrained.png'), osp.join(w, 'tsne_random.png'),
                 osp.join(w, 'confusion_pretrained.png')]
         self.step('figures', figs, lambda: figures(w, figs, min(10, p['num_classes'])))
-        return self.report(results)
+        return self.report(results, pre_cfg)
 
-    def report(self, results: Dict) -> Dict:
+    def report(self, results: Dict, pre_cfg) -> Dict:
         rows = []
         for kind in ('pretrained', 'random'):
             acc, knn = results[kind]['linear']['metrics'], results[kind]['knn']
@@ -265,7 +265,6 @@ class Demo:
                              else 'random init',
                              linear_top1=100 * acc['acc/top1'], linear_top5=100 * acc['acc/top5'],
                              knn_top1=knn['top1']))
-        pre_cfg = results['pretrained']['config']
         epochs = pre_cfg.train_cfg.max_epochs
         total = sum(self.seconds.values())
         lines = ['| encoder (frozen) | linear top-1 | linear top-5 | k-NN top-1 (k=20) |',

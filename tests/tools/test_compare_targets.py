@@ -12,6 +12,7 @@ import os.path as osp
 
 import pytest
 
+from natmae_mm.utils.cli import run_tool
 from tests.configs.nucla_data import write_nucla_like
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -77,7 +78,7 @@ def setup(tmp_path_factory):
 
 
 def run(config, ann, work, *extra):
-    return tool.main([config, '--work-dir', str(work), '--ann-file', ann, '--targets',
+    return run_tool(tool.main, [config, '--work-dir', str(work), '--ann-file', ann, '--targets',
                       'nat,joint', '--seeds', '0', *extra])
 
 
@@ -135,6 +136,9 @@ def test_end_to_end_then_resume(setup, capsys):
     os.remove(pre_dir / 'stage_result.json')
     os.remove(lin_dir / 'stage_result.json')
     os.remove(lin_dir / 'last_checkpoint')
+    for name in os.listdir(lin_dir):  # the probe had saved no checkpoint yet
+        if name.endswith('.pth'):
+            os.remove(lin_dir / name)
     assert run(config, ann, work) == 0
     assert json.load(open(pre_dir / 'stage_result.json'))['resumed_from'].endswith('epoch_1.pth')
     assert json.load(open(lin_dir / 'stage_result.json'))['resumed_from'] is None
@@ -144,29 +148,29 @@ def test_end_to_end_then_resume(setup, capsys):
 
     # different settings in the same work dir are refused
     capsys.readouterr()
-    assert run(config, ann, work, '--knn-k', '5') == 2
+    assert run(config, ann, work, '--knn-k', '5') == 1
     assert 'other settings' in capsys.readouterr().err
 
 
 def test_bad_input_is_a_clear_error(setup, tmp_path, capsys):
     config, ann, _ = setup
-    assert run(config, str(tmp_path / 'no' / 'nucla_3d.pkl'), tmp_path / 'w1') == 2
+    assert run(config, str(tmp_path / 'no' / 'nucla_3d.pkl'), tmp_path / 'w1') == 1
     err = capsys.readouterr().err
     assert 'does not exist' in err and 'Traceback' not in err
     assert not osp.exists(tmp_path / 'w1' / 'runs')
 
     from tests.configs.test_nucla_configs import _ntu_shaped
     bad = _ntu_shaped(tmp_path / 'ntu.pkl', joints=25)
-    assert run(config, bad, tmp_path / 'w2') == 2
+    assert run(config, bad, tmp_path / 'w2') == 1
     assert 'num_joints=20 in the config' in capsys.readouterr().err
 
-    assert tool.main([config, '--work-dir', str(tmp_path / 'w3'), '--ann-file', ann,
-                      '--targets', 'nat,pixels']) == 2
+    assert run_tool(tool.main, [config, '--work-dir', str(tmp_path / 'w3'), '--ann-file', ann,
+                      '--targets', 'nat,pixels']) == 1
     assert "expected a comma list of motion, joint, nat" in capsys.readouterr().err
 
     # the probe's encoder is not copied from the pretraining one: a mismatch is refused
     # before anything trains, and matching both configs is accepted
-    assert run(config, ann, tmp_path / 'w4', '--cfg-options', 'model.backbone.depth=2') == 2
+    assert run(config, ann, tmp_path / 'w4', '--cfg-options', 'model.backbone.depth=2') == 1
     err = capsys.readouterr().err
     assert 'has depth=2 but the probe encoder depth=1' in err
     assert not osp.exists(tmp_path / 'w4' / 'runs')

@@ -31,6 +31,7 @@ def test_tiny_demo_end_to_end_and_resume(demo, tmp_path, capsys):
         assert r['linear_top5'] >= r['linear_top1']
     table = (work / 'results.md').read_text()
     assert table.startswith('| encoder (frozen) | linear top-1 |') and table in out
+    assert 'Pretraining: 1 epochs, batch 4.' in table and 'for 1 epochs' in table
     assert json.loads((work / 'results.json').read_text())['rows'] == rows
 
     # linear-probe top-1 agrees with the dumped predictions (4 classes x 2 val samples)

@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import natmae_mm  # noqa: F401
+from natmae_mm.utils.cli import run_tool
 from tests.configs.nucla_data import write_nucla_like
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -106,11 +107,11 @@ def test_two_seeds_table_and_resume(setup, capsys):
 def test_bad_input(setup, tmp_path, capsys):
     config, ann, ckpt, _ = setup
     base = ['--work-dir', str(tmp_path / 'w'), '--ann-file', ann]
-    assert tool.main([config, '--checkpoint', str(tmp_path / 'none.pth')] + base) == 2
+    assert run_tool(tool.main, [config, '--checkpoint', str(tmp_path / 'none.pth')] + base) == 1
     assert 'does not exist' in capsys.readouterr().err
-    assert tool.main([config, '--checkpoint', ckpt, '--fraction', '0'] + base) == 2
+    assert run_tool(tool.main, [config, '--checkpoint', ckpt, '--fraction', '0'] + base) == 1
     assert 'must be in (0, 1]' in capsys.readouterr().err
-    assert tool.main([config, '--checkpoint', ckpt, '--work-dir', str(tmp_path / 'w'),
-                      '--ann-file', str(tmp_path / 'missing.pkl')]) == 2
+    assert run_tool(tool.main, [config, '--checkpoint', ckpt, '--work-dir', str(tmp_path / 'w'),
+                      '--ann-file', str(tmp_path / 'missing.pkl')]) == 1
     err = capsys.readouterr().err
     assert 'missing.pkl' in err and 'Traceback' not in err
