@@ -8,11 +8,11 @@
 * :mod:`.plotting`: atomic PNG output (imports matplotlib; import it explicitly).
 """
 from .builders import build_feature_dataloader, build_model_from_checkpoint, feature_dataloader_cfg
-from .features import extract_batch_features, extract_features, pool_backbone_output
+from .features import extract_batch_features, extract_features
 from .knn import knn_accuracy, knn_scores, topk_accuracy
 
 __all__ = [
     'build_feature_dataloader', 'build_model_from_checkpoint', 'feature_dataloader_cfg',
-    'extract_batch_features', 'extract_features', 'pool_backbone_output', 'knn_accuracy',
+    'extract_batch_features', 'extract_features', 'knn_accuracy',
     'knn_scores', 'topk_accuracy'
 ]

@@ -2,8 +2,8 @@
 
 Features are the pooled encoder output, the same representation the linear
 probe sees: for a pretraining model (``NATMAE``) ``model.extract_feat(inputs)``
-(N, C_e); for a recognizer the backbone's (N, M, C_e, T/l, V) output averaged
-over persons, time and joints (and over test clips).
+(N, C_e); for a recognizer the backbone's (N, M, C_e, T/l, V) output pooled by
+:func:`~natmae_mm.models.utils.mean_pool_tokens` (tokens, persons, test clips).
 """
 from typing import List, Tuple
 
@@ -11,21 +11,8 @@ import torch
 from mmengine.dist import collect_results, get_world_size
 from mmengine.model import is_model_wrapper
 
+from ..models.utils import mean_pool_tokens
 from ..utils.compat import get_labels
-
-
-def pool_backbone_output(x: torch.Tensor) -> torch.Tensor:
-    """Mean over persons, time and joints.
-
-    Args:
-        x (torch.Tensor): a backbone output (N, M, C, T', V).
-
-    Returns:
-        torch.Tensor: (N, C).
-    """
-    if x.dim() != 5:
-        raise ValueError(f'expected a backbone output (N, M, C, T, V), got shape {tuple(x.shape)}')
-    return x.mean(dim=(1, 3, 4))
 
 
 @torch.no_grad()
@@ -49,9 +36,10 @@ def extract_batch_features(model: torch.nn.Module, data: dict) -> Tuple[torch.Te
     inputs, samples = data['inputs'], data['data_samples']
     labels = get_labels(samples).cpu()
     if hasattr(model, 'cls_head'):                 # recognizer: pool the backbone output
-        feats, _ = model.extract_feat(inputs, stage='backbone')
-        feats = pool_backbone_output(feats)        # (N * clips, C)
-        feats = feats.reshape(len(samples), -1, feats.shape[-1]).mean(1)  # (N, C)
+        feats, _ = model.extract_feat(inputs, stage='backbone')  # (N * clips, M, C, T', V)
+        feats = mean_pool_tokens(feats.flatten(3).transpose(2, 3),  # (N * clips, M, L, C)
+                                 num_persons=feats.shape[1],
+                                 num_clips=feats.shape[0] // len(samples))  # (N, C)
     else:
         feats = model.extract_feat(inputs)
         if feats.dim() != 2 or feats.shape[0] != len(samples):
