@@ -70,6 +70,10 @@ CASES = [
     ('analysis/benchmark_pipeline.py', lambda t: [PRETRAIN, '--num-samples', '1',
                                                   '--num-files', '0'],
      ['annotation file not found', 'ntu60_3d.pkl']),
+    ('analysis/benchmark_pretrain.py', lambda t: [f'{t}/nope.py'],
+     ['config file not found', 'nope.py']),
+    ('analysis/benchmark_pretrain.py', lambda t: [f'{t}/tiny_stgcn.py'],
+     ['tiny_stgcn.py', 'expected a NATMAE model config']),
     ('analysis/compare_targets.py', lambda t: [f'{t}/nope.py', '--work-dir', f'{t}/w'],
      ['nope.py']),
     ('analysis/confusion_matrix.py', lambda t: ['--pred', f'{t}/preds.pkl', '--out',
@@ -107,6 +111,7 @@ CASES = [
     ('test.py', lambda t: [f'{t}/nope.py', f'{t}/{M}'], ['config file not found', 'nope.py']),
     ('test.py', lambda t: [f'{t}/tiny_stgcn.py', f'{t}/evil.pth', '--work-dir', f'{t}/w'],
      ['refusing to load checkpoint', 'evil.pth']),
+    ('run_demo.py', lambda t: ['--work-dir', f'{t}/demo_other'], ['demo_other', 'other settings']),
     ('train.py', lambda t: [f'{t}/nope.py'], ['config file not found', 'nope.py']),
 ]
 
@@ -117,6 +122,8 @@ def inputs(tmp_path_factory):
     write_tiny_config(t, write_tiny_annotation(str(t / 'ann.pkl')))  # t/tiny_stgcn.py
     _evil_annotation(t / 'evil_ann.pkl', t / 'PWNED')
     (t / 'junk.pkl').write_bytes(b'\x80\x04not a pickle')
+    (t / 'demo_other').mkdir()
+    (t / 'demo_other' / 'settings.json').write_text('{"seed": 99}\n')  # another demo run's
     torch.save({'state_dict': {'w': torch.ones(1)}, 'x': Marker(t / 'PWNED')}, t / 'evil.pth')
     return t
 
