@@ -129,6 +129,9 @@ class Demo:
                              pretrain_cfg_options=args.pretrain_cfg_options or {},
                              **{k: v for k, v in self.prof.items() if k != 'model'})
         os.makedirs(self.work, exist_ok=True)
+        if osp.exists(osp.join(self.work, 'state.json')):  # the previous demo's bookkeeping
+            raise SystemExit(f'error: {self.work} holds a run of the previous demo (state.json, '
+                             'other configs); use another --work-dir or delete it')
         try:
             check_settings(self.work, self.settings)
         except ExperimentError as err:  # the work dir holds another run's settings

@@ -71,3 +71,13 @@ def test_tiny_demo_end_to_end_and_resume(demo, tmp_path, capsys):
     # a work dir holding another run's settings is refused
     with pytest.raises(SystemExit, match='other settings'):
         demo['main'](['--tiny', '--work-dir', str(work), '--seed', '1'])
+
+
+def test_work_dir_of_the_previous_demo_is_refused(demo, tmp_path):
+    """The previous demo kept its state in state.json and other configs: never resume it."""
+    work = tmp_path / 'old'
+    work.mkdir()
+    (work / 'state.json').write_text('{"stages": {}}')
+    with pytest.raises(SystemExit, match='previous demo'):
+        demo['main'](['--tiny', '--work-dir', str(work)])
+    assert not (work / 'data').exists() and not (work / 'settings.json').exists()
