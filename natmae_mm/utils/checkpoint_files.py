@@ -138,11 +138,6 @@ def checkpoint_unreadable_reason(path: str) -> Optional[str]:
     return None
 
 
-def is_readable_checkpoint(path: str) -> bool:
-    """``True`` when :func:`checkpoint_unreadable_reason` finds nothing wrong."""
-    return checkpoint_unreadable_reason(path) is None
-
-
 def checkpoint_candidates(directory: str) -> List[str]:
     """The ``epoch_N.pth`` / ``iter_N.pth`` files of ``directory``, newest first.
 
