@@ -270,7 +270,7 @@ class Demo:
                              knn_top1=knn['top1']))
         epochs = pre_cfg.train_cfg.max_epochs
         total = sum(self.seconds.values())
-        lines = ['| encoder (frozen) | linear top-1 | linear top-5 | k-NN top-1 (k=20) |',
+        lines = [f'| encoder (frozen) | linear top-1 | linear top-5 | k-NN top-1 (k={KNN_K}) |',
                  '|---|---|---|---|']
         lines += [f'| {r["encoder"]} | {r["linear_top1"]:.1f} | {r["linear_top5"]:.1f} | '
                   f'{r["knn_top1"]:.1f} |' for r in rows]
@@ -280,7 +280,7 @@ class Demo:
                   f'Pretraining: {epochs} epochs, batch {pre_cfg.train_dataloader.batch_size}. '
                   'Linear probe: frozen encoder, BN + linear, trained on augmented clips '
                   f'for {results["random"]["config"].train_cfg.max_epochs} epochs (the same '
-                  'recipe for both encoders); k-NN: cosine, k=20, on frozen features.',
+                  f'recipe for both encoders); k-NN: cosine, k={KNN_K}, on frozen features.',
                   'Step times (s): ' + ', '.join(f'{k} {v:.0f}' for k, v in self.seconds.items())
                   + f'; total {total:.0f}s.',
                   'Figures: tsne_pretrained.png, tsne_random.png, confusion_pretrained.png']
